@@ -1,0 +1,52 @@
+// The gateway's one error table: code → HTTP status → OpenAI error `type` → tRPC error code.
+
+/** tRPC error codes the gateway uses (a subset of TRPC_ERROR_CODE_KEY, kept here so contracts needs no tRPC). */
+export type TrpcErrorCode =
+  | 'BAD_REQUEST'
+  | 'UNAUTHORIZED'
+  | 'NOT_FOUND'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'TOO_MANY_REQUESTS'
+  | 'CLIENT_CLOSED_REQUEST'
+  | 'INTERNAL_SERVER_ERROR'
+  | 'BAD_GATEWAY'
+  | 'SERVICE_UNAVAILABLE'
+  | 'GATEWAY_TIMEOUT';
+
+export interface ErrorCodeEntry {
+  /** Default HTTP status (an upstream 4xx passed through keeps the upstream's own status). */
+  readonly status: number;
+  /** OpenAI's `error.type`. */
+  readonly type: string;
+  readonly trpc: TrpcErrorCode;
+}
+
+export const ERROR_CODES = {
+  invalid_json: { status: 400, type: 'invalid_request_error', trpc: 'BAD_REQUEST' },
+  invalid_request: { status: 400, type: 'invalid_request_error', trpc: 'BAD_REQUEST' },
+  unsupported_media_type: { status: 415, type: 'invalid_request_error', trpc: 'UNSUPPORTED_MEDIA_TYPE' },
+  body_too_large: { status: 413, type: 'invalid_request_error', trpc: 'PAYLOAD_TOO_LARGE' },
+  not_found: { status: 404, type: 'invalid_request_error', trpc: 'NOT_FOUND' },
+  invalid_api_key: { status: 401, type: 'invalid_request_error', trpc: 'UNAUTHORIZED' },
+  rate_limit_exceeded: { status: 429, type: 'requests', trpc: 'TOO_MANY_REQUESTS' },
+  /** An upstream 4xx, passed through with the upstream's status and message. */
+  upstream_client_error: { status: 400, type: 'invalid_request_error', trpc: 'BAD_REQUEST' },
+  /** The upstream answered 429 and asked for a wait longer than we are willing to hold the request. */
+  upstream_rate_limited: { status: 429, type: 'requests', trpc: 'TOO_MANY_REQUESTS' },
+  upstream_error: { status: 502, type: 'upstream_error', trpc: 'BAD_GATEWAY' },
+  upstream_unavailable: { status: 502, type: 'upstream_error', trpc: 'BAD_GATEWAY' },
+  upstream_bad_response: { status: 502, type: 'upstream_error', trpc: 'BAD_GATEWAY' },
+  upstream_timeout: { status: 504, type: 'upstream_error', trpc: 'GATEWAY_TIMEOUT' },
+  circuit_open: { status: 503, type: 'service_unavailable', trpc: 'SERVICE_UNAVAILABLE' },
+  overloaded: { status: 503, type: 'service_unavailable', trpc: 'SERVICE_UNAVAILABLE' },
+  shutting_down: { status: 503, type: 'service_unavailable', trpc: 'SERVICE_UNAVAILABLE' },
+  client_closed_request: { status: 499, type: 'invalid_request_error', trpc: 'CLIENT_CLOSED_REQUEST' },
+  internal_error: { status: 500, type: 'server_error', trpc: 'INTERNAL_SERVER_ERROR' },
+} as const satisfies Record<string, ErrorCodeEntry>;
+
+export type GatewayErrorCode = keyof typeof ERROR_CODES;
+
+export function isGatewayErrorCode(value: unknown): value is GatewayErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERROR_CODES, value);
+}

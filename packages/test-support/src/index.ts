@@ -1,0 +1,2 @@
+// Public surface of @llm-gateway/test-support.
+export * from './openai-schemas.js';
