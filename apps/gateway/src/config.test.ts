@@ -1,0 +1,98 @@
+// Config parsing: defaults, every bad variable named, production rules, and the optional .env file.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, parseConfig } from './config.js';
+
+describe('parseConfig', () => {
+  it('uses the spec defaults and demo mode without a key', () => {
+    const config = parseConfig({});
+    expect(config.service).toEqual({ name: 'llm-gateway', version: '1.0.0', host: '0.0.0.0', port: 8001 });
+    expect(config.upstream).toMatchObject({
+      mode: 'demo',
+      baseUrl: 'https://api.proxyapi.ru/openrouter/v1',
+      defaultModel: 'deepseek/deepseek-v3.2',
+      apiKey: undefined,
+    });
+    expect(config.redisUrl).toBeUndefined();
+    expect(config.cache).toEqual({ enabled: true, ttlSeconds: 3600 });
+    expect(config.rateLimit).toEqual({ enabled: true, requestsPerMinute: 100 });
+    expect(config.circuitBreaker).toEqual({ enabled: true, failureThreshold: 5, timeoutSeconds: 60 });
+    expect(config.streaming).toEqual({ enabled: true });
+    expect(Object.isFrozen(config.upstream)).toBe(true);
+  });
+
+  it('reads every spec variable by its exact name', () => {
+    const config = parseConfig({
+      SERVICE_NAME: 'gw',
+      HOST: '127.0.0.1',
+      PORT: '9000',
+      PROXYAPI_API_KEY: 'sk-x',
+      OPENROUTER_BASE_URL: 'http://localhost:1234/v1',
+      VITTE_LLM_MODEL: 'm',
+      REDIS_URL: 'redis://redis:6379/1',
+      CACHE_TTL: '60',
+      CACHE_ENABLED: 'false',
+      RATE_LIMIT_REQUESTS_PER_MINUTE: '20',
+      RATE_LIMIT_ENABLED: 'no',
+      CIRCUIT_BREAKER_FAILURE_THRESHOLD: '3',
+      CIRCUIT_BREAKER_TIMEOUT: '10',
+      CIRCUIT_BREAKER_ENABLED: '0',
+      STREAMING_ENABLED: 'FALSE',
+    });
+    expect(config.service).toMatchObject({ name: 'gw', host: '127.0.0.1', port: 9000 });
+    expect(config.upstream).toMatchObject({
+      mode: 'real',
+      apiKey: 'sk-x',
+      baseUrl: 'http://localhost:1234/v1',
+      defaultModel: 'm',
+    });
+    expect(config.redisUrl).toBe('redis://redis:6379/1');
+    expect(config.cache).toEqual({ enabled: false, ttlSeconds: 60 });
+    expect(config.rateLimit).toEqual({ enabled: false, requestsPerMinute: 20 });
+    expect(config.circuitBreaker).toEqual({ enabled: false, failureThreshold: 3, timeoutSeconds: 10 });
+    expect(config.streaming.enabled).toBe(false);
+  });
+
+  it('names each bad variable and why', () => {
+    let error: unknown;
+    try {
+      parseConfig({
+        PORT: 'eighty',
+        CACHE_ENABLED: 'maybe',
+        OPENROUTER_BASE_URL: 'not a url',
+        CACHE_TTL: '-1',
+        REDIS_URL: 'http://x',
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as ConfigError).message;
+    for (const name of ['PORT', 'CACHE_ENABLED', 'OPENROUTER_BASE_URL', 'CACHE_TTL', 'REDIS_URL'])
+      expect(message).toContain(name);
+    expect(message).toContain('"maybe"');
+    expect((error as ConfigError).problems).toHaveLength(5);
+  });
+
+  it('refuses to start in production without an upstream key', () => {
+    expect(() => parseConfig({ NODE_ENV: 'production' })).toThrow(/PROXYAPI_API_KEY/);
+    expect(parseConfig({ NODE_ENV: 'production', PROXYAPI_API_KEY: 'k' }).upstream.mode).toBe('real');
+  });
+});
+
+describe('loadConfig', () => {
+  it('reads the nearest .env upward, and real variables win over it', () => {
+    const root = mkdtempSync(join(tmpdir(), 'gw-config-'));
+    writeFileSync(
+      join(root, '.env'),
+      'PORT=7000\nSERVICE_NAME=from-file\n# comment\nVITTE_LLM_MODEL="quoted/model"\n',
+    );
+    const nested = mkdtempSync(join(root, 'app-'));
+    const config = loadConfig({ env: { SERVICE_NAME: 'from-env' }, cwd: nested });
+    expect(config.service.port).toBe(7000);
+    expect(config.service.name).toBe('from-env');
+    expect(config.upstream.defaultModel).toBe('quoted/model');
+  });
+});

@@ -1,0 +1,191 @@
+// The only reader of process.env: parses every variable with zod into one frozen, typed config.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { parseEnv } from 'node:util';
+import { z } from 'zod';
+
+const bool = (fallback: boolean) =>
+  z
+    .string()
+    .trim()
+    .toLowerCase()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value === '') return fallback;
+      if (['true', '1', 'yes', 'on'].includes(value)) return true;
+      if (['false', '0', 'no', 'off'].includes(value)) return false;
+      ctx.addIssue({ code: 'custom', message: `expected true or false, got "${value}"` });
+      return z.NEVER;
+    });
+
+const int = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value === '') return fallback;
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected an integer from ${min} to ${max}, got "${value}"`,
+        });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const text = (fallback: string) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((value) => (value === undefined || value === '' ? fallback : value));
+
+const optionalText = z
+  .string()
+  .trim()
+  .optional()
+  .transform((value) => (value === undefined || value === '' ? undefined : value));
+
+const url = (fallback: string | undefined, protocols: readonly string[]) =>
+  optionalText.transform((value, ctx) => {
+    const raw = value ?? fallback;
+    if (raw === undefined) return undefined;
+    try {
+      const parsed = new URL(raw);
+      if (!protocols.includes(parsed.protocol)) throw new Error('protocol');
+      return raw;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `expected a ${protocols.join(' or ')} URL` });
+      return z.NEVER;
+    }
+  });
+
+/** Every variable the gateway reads, with its default. `.env.example` mirrors this list. */
+const envSchema = z.object({
+  NODE_ENV: text('development'),
+  SERVICE_NAME: text('llm-gateway'),
+  HOST: text('0.0.0.0'),
+  PORT: int(8001, 0, 65535),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  PROXYAPI_API_KEY: optionalText,
+  OPENROUTER_BASE_URL: url('https://api.proxyapi.ru/openrouter/v1', ['http:', 'https:']),
+  VITTE_LLM_MODEL: text('deepseek/deepseek-v3.2'),
+  UPSTREAM_TIMEOUT_MS: int(120_000, 1),
+  BODY_LIMIT_BYTES: int(1_048_576, 1024),
+  REDIS_URL: url(undefined, ['redis:', 'rediss:']),
+  CACHE_TTL: int(3600, 1),
+  CACHE_ENABLED: bool(true),
+  RATE_LIMIT_REQUESTS_PER_MINUTE: int(100, 1),
+  RATE_LIMIT_ENABLED: bool(true),
+  CIRCUIT_BREAKER_FAILURE_THRESHOLD: int(5, 1),
+  CIRCUIT_BREAKER_TIMEOUT: int(60, 1),
+  CIRCUIT_BREAKER_ENABLED: bool(true),
+  STREAMING_ENABLED: bool(true),
+});
+
+export type EnvInput = Readonly<Record<string, string | undefined>>;
+
+export interface GatewayConfig {
+  readonly env: 'production' | 'development' | 'test';
+  readonly service: {
+    readonly name: string;
+    readonly version: string;
+    readonly host: string;
+    readonly port: number;
+  };
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  readonly upstream: {
+    /** `demo`: no PROXYAPI_API_KEY, the embedded simulator answers. */
+    readonly mode: 'real' | 'demo';
+    readonly baseUrl: string;
+    readonly apiKey: string | undefined;
+    readonly defaultModel: string;
+    readonly timeoutMs: number;
+  };
+  readonly http: { readonly bodyLimitBytes: number };
+  readonly redisUrl: string | undefined;
+  readonly cache: { readonly enabled: boolean; readonly ttlSeconds: number };
+  readonly rateLimit: { readonly enabled: boolean; readonly requestsPerMinute: number };
+  readonly circuitBreaker: {
+    readonly enabled: boolean;
+    readonly failureThreshold: number;
+    readonly timeoutSeconds: number;
+  };
+  readonly streaming: { readonly enabled: boolean };
+}
+
+/** Start-up refused: `problems` names each bad variable and why. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export const GATEWAY_VERSION = '1.0.0';
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const child of Object.values(value))
+    if (typeof child === 'object' && child !== null) deepFreeze(child);
+  return Object.freeze(value);
+}
+
+/** Builds the config from a plain object of variables (tests pass one; main passes the environment). */
+export function parseConfig(env: EnvInput): GatewayConfig {
+  const result = envSchema.safeParse(env);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  }
+  const e = result.data;
+  const nodeEnv = e.NODE_ENV === 'production' || e.NODE_ENV === 'test' ? e.NODE_ENV : 'development';
+  if (nodeEnv === 'production' && e.PROXYAPI_API_KEY === undefined) {
+    throw new ConfigError([
+      'PROXYAPI_API_KEY: required when NODE_ENV=production (demo mode is for development only)',
+    ]);
+  }
+  return deepFreeze({
+    env: nodeEnv,
+    service: { name: e.SERVICE_NAME, version: GATEWAY_VERSION, host: e.HOST, port: e.PORT },
+    logLevel: e.LOG_LEVEL,
+    upstream: {
+      mode: e.PROXYAPI_API_KEY === undefined ? 'demo' : 'real',
+      baseUrl: e.OPENROUTER_BASE_URL ?? 'https://api.proxyapi.ru/openrouter/v1',
+      apiKey: e.PROXYAPI_API_KEY,
+      defaultModel: e.VITTE_LLM_MODEL,
+      timeoutMs: e.UPSTREAM_TIMEOUT_MS,
+    },
+    http: { bodyLimitBytes: e.BODY_LIMIT_BYTES },
+    redisUrl: e.REDIS_URL,
+    cache: { enabled: e.CACHE_ENABLED, ttlSeconds: e.CACHE_TTL },
+    rateLimit: { enabled: e.RATE_LIMIT_ENABLED, requestsPerMinute: e.RATE_LIMIT_REQUESTS_PER_MINUTE },
+    circuitBreaker: {
+      enabled: e.CIRCUIT_BREAKER_ENABLED,
+      failureThreshold: e.CIRCUIT_BREAKER_FAILURE_THRESHOLD,
+      timeoutSeconds: e.CIRCUIT_BREAKER_TIMEOUT,
+    },
+    streaming: { enabled: e.STREAMING_ENABLED },
+  });
+}
+
+/** The nearest `.env` from `startDir` upward (so `pnpm start` in apps/gateway finds the repo's file). */
+export function findEnvFile(startDir: string): string | undefined {
+  let dir = resolve(startDir);
+  for (;;) {
+    const candidate = join(dir, '.env');
+    if (existsSync(candidate)) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+/** Reads the process environment over an optional `.env` file (real variables win). */
+export function loadConfig(options: { env?: EnvInput; cwd?: string } = {}): GatewayConfig {
+  const env = options.env ?? process.env;
+  const file = env.ENV_FILE ?? findEnvFile(options.cwd ?? process.cwd());
+  const fromFile = file === undefined ? {} : parseEnv(readFileSync(file, 'utf8'));
+  return parseConfig({ ...fromFile, ...env });
+}

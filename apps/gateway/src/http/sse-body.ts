@@ -1,0 +1,44 @@
+// Encodes typed chunks as the SSE bytes OpenAI clients read: `data: {json}\n\n` … `data: [DONE]\n\n`.
+import type { ChatCompletionChunk } from '@llm-gateway/contracts';
+import type { FastifyBaseLogger } from 'fastify';
+import { toGatewayError } from './to-gateway-error.js';
+
+export const SSE_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache',
+  connection: 'keep-alive',
+  // Tells nginx-style proxies in front of us not to buffer the stream.
+  'x-accel-buffering': 'no',
+} as const;
+
+export const SSE_DONE = 'data: [DONE]\n\n';
+
+export function encodeSseData(value: unknown): string {
+  return `data: ${JSON.stringify(value)}\n\n`;
+}
+
+/**
+ * The body of an SSE answer whose first chunk is already in hand. A failure after that is written as a
+ * `data: {"error":…}` event with no `[DONE]`, so no client mistakes a broken stream for a finished one.
+ */
+export async function* sseBody(
+  first: IteratorResult<ChatCompletionChunk>,
+  rest: AsyncIterator<ChatCompletionChunk>,
+  context: { signal: AbortSignal; log: FastifyBaseLogger },
+): AsyncGenerator<string> {
+  try {
+    let next = first;
+    while (next.done !== true) {
+      yield encodeSseData(next.value);
+      next = await rest.next();
+    }
+    yield SSE_DONE;
+  } catch (error) {
+    if (context.signal.aborted) return;
+    const gatewayError = toGatewayError(error);
+    context.log.warn({ err: error, code: gatewayError.code }, 'Stream failed after it began');
+    yield encodeSseData(gatewayError.toJSON());
+  } finally {
+    await rest.return?.();
+  }
+}

@@ -1,0 +1,11 @@
+// GET /metrics: the spec's JSON snapshot of breaker, limiter, cache and streaming state.
+import type { FastifyPluginAsync } from 'fastify';
+import type { MetricsSnapshot } from '../services.js';
+
+export interface MetricsRouteOptions {
+  snapshot: () => MetricsSnapshot;
+}
+
+export const metricsRoute: FastifyPluginAsync<MetricsRouteOptions> = async (app, { snapshot }) => {
+  app.get('/metrics', async () => snapshot());
+};

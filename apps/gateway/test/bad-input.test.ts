@@ -1,0 +1,120 @@
+// Bad requests get OpenAI-shaped 4xx errors naming the field, never reach the upstream, and break nothing.
+import { assertOpenAIShape } from '@llm-gateway/test-support';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startGateway, type TestGateway } from './support/start-gateway.js';
+
+let gw: TestGateway;
+beforeAll(async () => {
+  gw = await startGateway();
+});
+afterAll(async () => gw.close());
+beforeEach(() => gw.sim.reset());
+
+const user = [{ role: 'user', content: 'hi' }];
+
+interface Case {
+  name: string;
+  body: string | object;
+  status: number;
+  code: string;
+  param?: string | null;
+  headers?: Record<string, string>;
+}
+
+const cases: Case[] = [
+  { name: 'malformed JSON', body: '{"messages": [', status: 400, code: 'invalid_json' },
+  { name: 'a JSON array', body: '[1,2]', status: 400, code: 'invalid_request', param: null },
+  { name: 'missing messages', body: { model: 'm' }, status: 400, code: 'invalid_request', param: 'messages' },
+  { name: 'empty messages', body: { messages: [] }, status: 400, code: 'invalid_request', param: 'messages' },
+  {
+    name: 'messages not an array',
+    body: { messages: 'hi' },
+    status: 400,
+    code: 'invalid_request',
+    param: 'messages',
+  },
+  {
+    name: 'unknown role',
+    body: { messages: [{ role: 'wizard', content: 'x' }] },
+    status: 400,
+    code: 'invalid_request',
+    param: 'messages[0].role',
+  },
+  {
+    name: 'content of the wrong type',
+    body: { messages: [{ role: 'user', content: 42 }] },
+    status: 400,
+    code: 'invalid_request',
+    param: 'messages[0].content',
+  },
+  {
+    name: 'temperature as a string',
+    body: { messages: user, temperature: 'hot' },
+    status: 400,
+    code: 'invalid_request',
+    param: 'temperature',
+  },
+  {
+    name: 'stream not a boolean',
+    body: { messages: user, stream: 'yes' },
+    status: 400,
+    code: 'invalid_request',
+    param: 'stream',
+  },
+  {
+    name: 'max_tokens negative',
+    body: { messages: user, max_tokens: -5 },
+    status: 400,
+    code: 'invalid_request',
+    param: 'max_tokens',
+  },
+  {
+    name: 'a 2 MiB body',
+    body: { messages: [{ role: 'user', content: 'x'.repeat(2 * 1024 * 1024) }] },
+    status: 413,
+    code: 'body_too_large',
+  },
+  {
+    name: 'a non-JSON content type',
+    body: 'messages=hi',
+    status: 415,
+    code: 'unsupported_media_type',
+    headers: { 'content-type': 'text/plain' },
+  },
+];
+
+describe('bad input', () => {
+  it.each(cases)('$name → $status $code', async ({ body, status, code, param, headers }) => {
+    const res = await gw.post(body, headers);
+    expect(res.status).toBe(status);
+    expect(res.headers.get('content-type')).toContain('application/json');
+    const payload = (await res.json()) as { error: { code: string; param: string | null; message: string } };
+    assertOpenAIShape('ErrorResponse', payload);
+    expect(payload.error.code).toBe(code);
+    if (param !== undefined) expect(payload.error.param).toBe(param);
+    expect(payload.error.message.length).toBeGreaterThan(0);
+    expect(gw.sim.stats.chatRequests).toBe(0);
+
+    // the gateway is unharmed: the next good request succeeds
+    const ok = await gw.post({ messages: user });
+    expect(ok.status).toBe(200);
+  });
+
+  it('answers unknown routes with an OpenAI-shaped 404', async () => {
+    const res = await fetch(`${gw.url}/v1/nope`);
+    expect(res.status).toBe(404);
+    const payload = await res.json();
+    assertOpenAIShape('ErrorResponse', payload);
+  });
+
+  it('surfaces a 400 as the SDK BadRequestError with the field named', async () => {
+    const error = await gw.openai.chat.completions
+      .create({ model: 'deepseek/deepseek-v3.2', messages: [{ role: 'user', content: 'x' }], temperature: 9 })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(
+      gw.openai.constructor === undefined ? Error : (await import('openai')).BadRequestError,
+    );
+    expect((error as { status: number; param: string }).status).toBe(400);
+    expect((error as { param: string }).param).toBe('temperature');
+  });
+});
