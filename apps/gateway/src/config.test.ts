@@ -15,7 +15,14 @@ describe('parseConfig', () => {
       defaultModel: 'deepseek/deepseek-v3.2',
       apiKey: undefined,
     });
-    expect(config.redisUrl).toBeUndefined();
+    expect(config.redis).toEqual({ url: undefined, keyPrefix: 'llm-gateway:', commandTimeoutMs: 250 });
+    expect(config.retry).toEqual({
+      maxAttempts: 3,
+      baseDelayMs: 500,
+      maxDelayMs: 8000,
+      retryAfterCapMs: 10_000,
+      deadlineMs: 60_000,
+    });
     expect(config.cache).toEqual({ enabled: true, ttlSeconds: 3600 });
     expect(config.rateLimit).toEqual({ enabled: true, requestsPerMinute: 100 });
     expect(config.circuitBreaker).toEqual({ enabled: true, failureThreshold: 5, timeoutSeconds: 60 });
@@ -48,7 +55,7 @@ describe('parseConfig', () => {
       baseUrl: 'http://localhost:1234/v1',
       defaultModel: 'm',
     });
-    expect(config.redisUrl).toBe('redis://redis:6379/1');
+    expect(config.redis.url).toBe('redis://redis:6379/1');
     expect(config.cache).toEqual({ enabled: false, ttlSeconds: 60 });
     expect(config.rateLimit).toEqual({ enabled: false, requestsPerMinute: 20 });
     expect(config.circuitBreaker).toEqual({ enabled: false, failureThreshold: 3, timeoutSeconds: 10 });

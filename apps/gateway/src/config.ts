@@ -36,6 +36,21 @@ const int = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
       return n;
     });
 
+const seconds = (fallback: number) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value === '') return fallback;
+      const n = Number(value);
+      if (!Number.isFinite(n) || n <= 0) {
+        ctx.addIssue({ code: 'custom', message: `expected a positive number of seconds, got "${value}"` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
 const text = (fallback: string) =>
   z
     .string()
@@ -76,14 +91,21 @@ const envSchema = z.object({
   UPSTREAM_TIMEOUT_MS: int(120_000, 1),
   BODY_LIMIT_BYTES: int(1_048_576, 1024),
   REDIS_URL: url(undefined, ['redis:', 'rediss:']),
+  REDIS_KEY_PREFIX: text('llm-gateway:'),
+  REDIS_COMMAND_TIMEOUT_MS: int(250, 1),
   CACHE_TTL: int(3600, 1),
   CACHE_ENABLED: bool(true),
   RATE_LIMIT_REQUESTS_PER_MINUTE: int(100, 1),
   RATE_LIMIT_ENABLED: bool(true),
   CIRCUIT_BREAKER_FAILURE_THRESHOLD: int(5, 1),
-  CIRCUIT_BREAKER_TIMEOUT: int(60, 1),
+  CIRCUIT_BREAKER_TIMEOUT: seconds(60),
   CIRCUIT_BREAKER_ENABLED: bool(true),
   STREAMING_ENABLED: bool(true),
+  RETRY_MAX_ATTEMPTS: int(3, 1, 10),
+  RETRY_BASE_DELAY_MS: int(500, 0),
+  RETRY_MAX_DELAY_MS: int(8000, 0),
+  RETRY_AFTER_CAP_MS: int(10_000, 0),
+  RETRY_DEADLINE_MS: int(60_000, 1),
 });
 
 export type EnvInput = Readonly<Record<string, string | undefined>>;
@@ -106,7 +128,20 @@ export interface GatewayConfig {
     readonly timeoutMs: number;
   };
   readonly http: { readonly bodyLimitBytes: number };
-  readonly redisUrl: string | undefined;
+  readonly redis: {
+    readonly url: string | undefined;
+    readonly keyPrefix: string;
+    readonly commandTimeoutMs: number;
+  };
+  readonly retry: {
+    readonly maxAttempts: number;
+    readonly baseDelayMs: number;
+    readonly maxDelayMs: number;
+    /** The longest upstream Retry-After the gateway waits for; longer → the client gets it. */
+    readonly retryAfterCapMs: number;
+    /** Total time budget of one request across attempts; no retry starts after it. */
+    readonly deadlineMs: number;
+  };
   readonly cache: { readonly enabled: boolean; readonly ttlSeconds: number };
   readonly rateLimit: { readonly enabled: boolean; readonly requestsPerMinute: number };
   readonly circuitBreaker: {
@@ -158,7 +193,14 @@ export function parseConfig(env: EnvInput): GatewayConfig {
       timeoutMs: e.UPSTREAM_TIMEOUT_MS,
     },
     http: { bodyLimitBytes: e.BODY_LIMIT_BYTES },
-    redisUrl: e.REDIS_URL,
+    redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX, commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS },
+    retry: {
+      maxAttempts: e.RETRY_MAX_ATTEMPTS,
+      baseDelayMs: e.RETRY_BASE_DELAY_MS,
+      maxDelayMs: e.RETRY_MAX_DELAY_MS,
+      retryAfterCapMs: e.RETRY_AFTER_CAP_MS,
+      deadlineMs: e.RETRY_DEADLINE_MS,
+    },
     cache: { enabled: e.CACHE_ENABLED, ttlSeconds: e.CACHE_TTL },
     rateLimit: { enabled: e.RATE_LIMIT_ENABLED, requestsPerMinute: e.RATE_LIMIT_REQUESTS_PER_MINUTE },
     circuitBreaker: {

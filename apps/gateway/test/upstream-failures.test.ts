@@ -8,7 +8,10 @@ import { startGateway, type TestGateway, UPSTREAM_KEY } from './support/start-ga
 
 let gw: TestGateway;
 beforeAll(async () => {
-  gw = await startGateway({ env: { UPSTREAM_TIMEOUT_MS: '400' } });
+  // One attempt, no breaker: these tests are about how each failure maps; the policies have their own suite.
+  gw = await startGateway({
+    env: { UPSTREAM_TIMEOUT_MS: '400', RETRY_MAX_ATTEMPTS: '1', CIRCUIT_BREAKER_ENABLED: 'false' },
+  });
 });
 afterAll(async () => gw.close());
 beforeEach(() => gw.sim.reset());
@@ -163,7 +166,7 @@ describe('an unreachable upstream', () => {
     const dead = await startUpstreamSim();
     const deadUrl = dead.baseUrl;
     await dead.close();
-    lone = await startGateway({ env: { OPENROUTER_BASE_URL: deadUrl } });
+    lone = await startGateway({ env: { OPENROUTER_BASE_URL: deadUrl, RETRY_MAX_ATTEMPTS: '1' } });
   });
   afterAll(async () => lone.close());
 

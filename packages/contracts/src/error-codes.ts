@@ -34,6 +34,8 @@ export const ERROR_CODES = {
   upstream_client_error: { status: 400, type: 'invalid_request_error', trpc: 'BAD_REQUEST' },
   /** The upstream answered 429 and asked for a wait longer than we are willing to hold the request. */
   upstream_rate_limited: { status: 429, type: 'requests', trpc: 'TOO_MANY_REQUESTS' },
+  /** The upstream answered 503 with a Retry-After longer than we are willing to hold the request. */
+  upstream_overloaded: { status: 503, type: 'service_unavailable', trpc: 'SERVICE_UNAVAILABLE' },
   upstream_error: { status: 502, type: 'upstream_error', trpc: 'BAD_GATEWAY' },
   upstream_unavailable: { status: 502, type: 'upstream_error', trpc: 'BAD_GATEWAY' },
   upstream_bad_response: { status: 502, type: 'upstream_error', trpc: 'BAD_GATEWAY' },

@@ -8,8 +8,8 @@ export interface GatewayErrorOptions {
   status?: number;
   /** The request field at fault, as OpenAI's `param` (e.g. `messages[0].role`). */
   param?: string | null;
-  /** Seconds a client should wait before trying again (sent as `Retry-After`). */
-  retryAfter?: number;
+  /** How long a client should wait before trying again; sent as `Retry-After` in whole seconds (rounded up). */
+  retryAfterMs?: number;
   /** Extra headers the edge should send (e.g. rate-limit headers). */
   headers?: Record<string, string>;
   /** The upstream's HTTP status, when the error came from an upstream answer (drives retry decisions). */
@@ -29,6 +29,9 @@ export class GatewayError extends Error {
   readonly status: number;
   readonly type: string;
   readonly param: string | null;
+  /** Precise wait in milliseconds (e.g. what the upstream asked for). */
+  readonly retryAfterMs: number | undefined;
+  /** `Retry-After` in whole seconds, at least 1. */
   readonly retryAfter: number | undefined;
   readonly headers: Readonly<Record<string, string>> | undefined;
   readonly upstreamStatus: number | undefined;
@@ -41,7 +44,9 @@ export class GatewayError extends Error {
     this.status = options.status ?? entry.status;
     this.type = entry.type;
     this.param = options.param ?? null;
-    this.retryAfter = options.retryAfter;
+    this.retryAfterMs = options.retryAfterMs;
+    this.retryAfter =
+      options.retryAfterMs === undefined ? undefined : Math.max(1, Math.ceil(options.retryAfterMs / 1000));
     this.headers = options.headers;
     this.upstreamStatus = options.upstreamStatus;
   }

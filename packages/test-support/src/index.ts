@@ -1,2 +1,3 @@
 // Public surface of @llm-gateway/test-support.
 export * from './openai-schemas.js';
+export * from './redis-server.js';

@@ -1,8 +1,8 @@
 // REST adapter for POST /v1/chat/completions: HTTP in, the chat service, JSON or SSE out.
 import { Readable } from 'node:stream';
 import { parseChatRequest } from '@llm-gateway/contracts';
-import type { ChatService } from '@llm-gateway/core';
-import type { FastifyPluginAsync } from 'fastify';
+import { type CallMeta, type ChatService, rateLimitHeaders } from '@llm-gateway/core';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { clientSignal } from '../http/client-signal.js';
 import { SSE_HEADERS, sseBody } from '../http/sse-body.js';
 
@@ -11,22 +11,35 @@ export interface ChatCompletionsRouteOptions {
   defaultModel: string;
 }
 
+/** Headers every chat answer carries, success or error: OpenAI's x-ratelimit-* family. */
+function applyMetaHeaders(reply: FastifyReply, meta: CallMeta): void {
+  if (meta.rateLimit) reply.headers(rateLimitHeaders(meta.rateLimit));
+}
+
 export const chatCompletionsRoute: FastifyPluginAsync<ChatCompletionsRouteOptions> = async (app, options) => {
   const { chat, defaultModel } = options;
 
   app.post('/v1/chat/completions', async (request, reply) => {
     const chatRequest = parseChatRequest(request.body);
     request.model = chatRequest.model ?? defaultModel;
-    const call = { signal: clientSignal(reply), requestId: request.id };
-    const { signal } = call;
-
-    if (chatRequest.stream !== true) return chat.complete(chatRequest, call);
-
-    // Wait for the first chunk before committing to 200: a failure to open the stream is still a
-    // proper HTTP error, and nothing reaches the client until the upstream has really started.
-    const chunks = chat.stream(chatRequest, call);
-    const first = await chunks.next();
-    reply.headers(SSE_HEADERS);
-    return reply.send(Readable.from(sseBody(first, chunks, { signal, log: request.log })));
+    const meta: CallMeta = {};
+    const call = { signal: clientSignal(reply), requestId: request.id, meta };
+    try {
+      if (chatRequest.stream !== true) {
+        const completion = await chat.complete(chatRequest, call);
+        applyMetaHeaders(reply, meta);
+        return completion;
+      }
+      // Wait for the first chunk before committing to 200: a failure to open the stream is still a
+      // proper HTTP error, and nothing reaches the client until the upstream has really started.
+      const chunks = chat.stream(chatRequest, call);
+      const first = await chunks.next();
+      applyMetaHeaders(reply, meta);
+      reply.headers(SSE_HEADERS);
+      return reply.send(Readable.from(sseBody(first, chunks, { signal: call.signal, log: request.log })));
+    } catch (error) {
+      applyMetaHeaders(reply, meta);
+      throw error;
+    }
   });
 };

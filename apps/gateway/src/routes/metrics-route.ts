@@ -3,7 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { MetricsSnapshot } from '../services.js';
 
 export interface MetricsRouteOptions {
-  snapshot: () => MetricsSnapshot;
+  snapshot: () => Promise<MetricsSnapshot>;
 }
 
 export const metricsRoute: FastifyPluginAsync<MetricsRouteOptions> = async (app, { snapshot }) => {

@@ -1,4 +1,4 @@
-// The one chat engine REST and tRPC both call: complete() for JSON answers, stream() for typed chunks.
+// The one chat engine REST and tRPC both call: admission (rate limit, breaker), guarded upstream, answers.
 import type {
   ChatCompletion,
   ChatCompletionChunk,
@@ -6,7 +6,12 @@ import type {
   ModelList,
 } from '@llm-gateway/contracts';
 import { completionToChunks } from '../completion/completion-to-chunks.js';
+import { type RateLimiter, rateLimitedError } from '../rate-limit/rate-limiter.js';
+import type { CircuitBreaker } from '../resilience/circuit-breaker.js';
+import type { RetryPolicy } from '../resilience/retry-policy.js';
 import type { UpstreamClient } from '../upstream/upstream-client.js';
+import type { CallOptions, ChatService, UpstreamSuccessEvent } from './chat-types.js';
+import { createGuardedUpstream } from './guarded-upstream.js';
 import { asNonStream, wantsUsage, withModel } from './prepare-request.js';
 
 export interface ChatServiceOptions {
@@ -15,35 +20,15 @@ export interface ChatServiceOptions {
   defaultModel: string;
   /** With false, stream requests are served from one non-stream upstream call, replayed as SSE chunks. */
   streamingEnabled: boolean;
+  /** Guards calls that reach the upstream (absent: no limit). */
+  rateLimiter?: RateLimiter | undefined;
+  /** Absent: one attempt per request. */
+  retry?: RetryPolicy | undefined;
+  /** Absent: no circuit breaker. */
+  breaker?: CircuitBreaker | undefined;
   /** Called after each successful upstream answer (for the "LLM completion success" log line). */
   onUpstreamSuccess?: (event: UpstreamSuccessEvent) => void;
   now?: () => number;
-}
-
-export interface UpstreamSuccessEvent {
-  /** The caller's request id, so the event can be logged with the request it belongs to. */
-  requestId: string | undefined;
-  model: string;
-  stream: boolean;
-  latencyMs: number;
-}
-
-export interface CallOptions {
-  /** Aborts the upstream call when the client goes away. */
-  signal?: AbortSignal | undefined;
-  /** Carried into the events this call emits (for log correlation). */
-  requestId?: string | undefined;
-}
-
-export interface ChatService {
-  /** A complete answer: the upstream's completion, intact, with `usage.from_cache`. */
-  complete(request: ChatCompletionRequest, options?: CallOptions): Promise<ChatCompletion>;
-  /**
-   * Typed chunks in order, ending after the last one; a failure (before or after the first chunk)
-   * is thrown from the iterator as a GatewayError. Breaking out of the loop aborts the upstream call.
-   */
-  stream(request: ChatCompletionRequest, options?: CallOptions): AsyncGenerator<ChatCompletionChunk>;
-  listModels(options?: CallOptions): Promise<ModelList>;
 }
 
 /** Marks an answer as not served from cache, keeping every field the upstream sent. */
@@ -79,22 +64,40 @@ async function listModels(
 }
 
 export function createChatService(options: ChatServiceOptions): ChatService {
-  const { upstream, defaultModel } = options;
+  const { upstream, defaultModel, rateLimiter } = options;
   const now = options.now ?? performance.now.bind(performance);
+  const guarded = createGuardedUpstream({ upstream, retry: options.retry, breaker: options.breaker });
 
-  async function complete(
+  /**
+   * Lets a call through to the upstream or refuses it. The breaker is checked first so that a
+   * request it refuses does not spend a rate-limit token on an upstream call that never happens.
+   */
+  async function admit(callOptions: CallOptions | undefined): Promise<void> {
+    guarded.assertAdmitted();
+    if (!rateLimiter) return;
+    const decision = await rateLimiter.take();
+    if (callOptions?.meta) callOptions.meta.rateLimit = decision;
+    if (!decision.allowed) throw rateLimitedError(decision);
+  }
+
+  function succeeded(
+    callOptions: CallOptions | undefined,
+    event: Omit<UpstreamSuccessEvent, 'requestId'>,
+  ): void {
+    options.onUpstreamSuccess?.({ requestId: callOptions?.requestId, ...event });
+  }
+
+  async function completeFresh(
     request: ChatCompletionRequest,
-    callOptions?: CallOptions,
-  ): Promise<ChatCompletion> {
-    const body = withModel(request, defaultModel);
+    callOptions: CallOptions | undefined,
+    stream: boolean,
+  ) {
+    const base = withModel(request, defaultModel);
+    const body = stream ? asNonStream(base) : base;
+    await admit(callOptions);
     const started = now();
-    const completion = await upstream.complete(body, callOptions);
-    options.onUpstreamSuccess?.({
-      requestId: callOptions?.requestId,
-      model: body.model,
-      stream: false,
-      latencyMs: now() - started,
-    });
+    const { completion, attempts } = await guarded.complete(body, callOptions?.signal);
+    succeeded(callOptions, { model: body.model, stream: false, latencyMs: now() - started, attempts });
     return markFresh(completion);
   }
 
@@ -102,32 +105,29 @@ export function createChatService(options: ChatServiceOptions): ChatService {
     request: ChatCompletionRequest,
     callOptions?: CallOptions,
   ): AsyncGenerator<ChatCompletionChunk> {
-    const body = withModel(request, defaultModel);
     if (!options.streamingEnabled) {
-      const started = now();
-      const completion = await upstream.complete(asNonStream(body), callOptions);
-      options.onUpstreamSuccess?.({
-        requestId: callOptions?.requestId,
-        model: body.model,
-        stream: false,
-        latencyMs: now() - started,
-      });
-      yield* completionToChunks(markFresh(completion), { includeUsage: wantsUsage(request) });
+      const completion = await completeFresh(request, callOptions, true);
+      yield* completionToChunks(completion, { includeUsage: wantsUsage(request) });
       return;
     }
+    const body = { ...withModel(request, defaultModel), stream: true };
+    await admit(callOptions);
     const started = now();
-    const chunks = await upstream.openStream({ ...body, stream: true }, callOptions);
-    for await (const chunk of chunks) yield markChunkFresh(chunk);
-    options.onUpstreamSuccess?.({
-      requestId: callOptions?.requestId,
-      model: body.model,
-      stream: true,
-      latencyMs: now() - started,
-    });
+    const { first, rest, attempts } = await guarded.openStream(body, callOptions?.signal);
+    try {
+      let next = first;
+      while (next.done !== true) {
+        yield markChunkFresh(next.value);
+        next = await rest.next();
+      }
+    } finally {
+      await rest.return?.();
+    }
+    succeeded(callOptions, { model: body.model, stream: true, latencyMs: now() - started, attempts });
   }
 
   return {
-    complete,
+    complete: (request, callOptions) => completeFresh(request, callOptions, false),
     stream,
     listModels: (callOptions) => listModels(upstream, defaultModel, callOptions),
   };

@@ -44,12 +44,11 @@ export async function errorFromResponse(
   const text = await readBounded(response);
   const fields = readErrorFields(text);
   const retryAfterMs = parseRetryAfterMs(response.headers, options.nowMs);
-  const retryAfter = retryAfterMs === undefined ? undefined : Math.max(1, Math.ceil(retryAfterMs / 1000));
   const upstreamMessage =
     fields.message === undefined ? undefined : scrubSecrets(fields.message, options.secrets);
   const common = {
     upstreamStatus: status,
-    ...(retryAfter === undefined ? {} : { retryAfter }),
+    ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
   };
   if (status === 408) {
     return new GatewayError('upstream_timeout', 'The upstream timed out (HTTP 408).', common);
@@ -70,6 +69,13 @@ export async function errorFromResponse(
         status,
         param: fields.param ?? null,
       },
+    );
+  }
+  if (status === 503 && retryAfterMs !== undefined) {
+    return new GatewayError(
+      'upstream_overloaded',
+      'The upstream is overloaded and asked us to wait.',
+      common,
     );
   }
   return new GatewayError('upstream_error', `The upstream failed (HTTP ${status}).`, common);

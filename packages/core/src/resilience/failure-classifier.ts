@@ -1,0 +1,69 @@
+// The one place that says which failures the retry policy may retry and which count against the circuit breaker.
+import { type GatewayErrorCode, isGatewayError } from '@llm-gateway/contracts';
+
+/** What a failure means to the resilience policies. */
+export interface FailureClassification {
+  /** Trying the same request again may succeed (transient upstream trouble). */
+  retryable: boolean;
+  /** The failure says the upstream is unhealthy, so it counts towards opening the circuit breaker. */
+  breakerFailure: boolean;
+}
+
+const NEITHER: FailureClassification = { retryable: false, breakerFailure: false };
+const BOTH: FailureClassification = { retryable: true, breakerFailure: true };
+const BREAKER_ONLY: FailureClassification = { retryable: false, breakerFailure: true };
+
+/** Upstream 5xx statuses worth another attempt; others (501, 505, …) will answer the same way again. */
+const RETRYABLE_UPSTREAM_STATUSES: ReadonlySet<number> = new Set([500, 502, 503, 504]);
+
+/**
+ * Classifies a failure for retry and circuit breaker.
+ * Only GatewayErrors are understood; anything else is a bug of ours, neither retried nor blamed on the upstream.
+ */
+export function classifyFailure(error: unknown): FailureClassification {
+  if (!isGatewayError(error)) return NEITHER;
+  return classifyCode(error.code, error.upstreamStatus);
+}
+
+function classifyCode(code: GatewayErrorCode, upstreamStatus: number | undefined): FailureClassification {
+  switch (code) {
+    case 'upstream_unavailable':
+    case 'upstream_timeout':
+    case 'upstream_rate_limited':
+    case 'upstream_overloaded':
+      return BOTH;
+    case 'upstream_error':
+      // Every upstream 5xx is a sign of ill health; only the transient ones are worth repeating.
+      return upstreamStatus !== undefined && RETRYABLE_UPSTREAM_STATUSES.has(upstreamStatus)
+        ? BOTH
+        : BREAKER_ONLY;
+    case 'upstream_bad_response':
+      // A garbled answer would likely be garbled again, but a healthy upstream does not send one.
+      return BREAKER_ONLY;
+    // The request's own fault, the client leaving, or the gateway's own refusals: nothing about upstream health.
+    case 'upstream_client_error':
+    case 'client_closed_request':
+    case 'circuit_open':
+    case 'rate_limit_exceeded':
+    case 'invalid_json':
+    case 'invalid_request':
+    case 'unsupported_media_type':
+    case 'body_too_large':
+    case 'not_found':
+    case 'invalid_api_key':
+    case 'overloaded':
+    case 'shutting_down':
+    case 'internal_error':
+      return NEITHER;
+    default:
+      return unclassified(code);
+  }
+}
+
+/**
+ * Compile time: a new code must be classified above. Run time: a code from a newer copy of contracts
+ * is treated like an unknown error rather than crashing the request.
+ */
+function unclassified(_code: never): FailureClassification {
+  return NEITHER;
+}
