@@ -23,7 +23,12 @@ describe('parseConfig', () => {
       retryAfterCapMs: 10_000,
       deadlineMs: 60_000,
     });
-    expect(config.cache).toEqual({ enabled: true, ttlSeconds: 3600 });
+    expect(config.cache).toEqual({
+      enabled: true,
+      ttlSeconds: 3600,
+      maxEntries: 10_000,
+      maxBytes: 67_108_864,
+    });
     expect(config.rateLimit).toEqual({ enabled: true, requestsPerMinute: 100 });
     expect(config.circuitBreaker).toEqual({ enabled: true, failureThreshold: 5, timeoutSeconds: 60 });
     expect(config.streaming).toEqual({ enabled: true });
@@ -56,7 +61,7 @@ describe('parseConfig', () => {
       defaultModel: 'm',
     });
     expect(config.redis.url).toBe('redis://redis:6379/1');
-    expect(config.cache).toEqual({ enabled: false, ttlSeconds: 60 });
+    expect(config.cache).toMatchObject({ enabled: false, ttlSeconds: 60 });
     expect(config.rateLimit).toEqual({ enabled: false, requestsPerMinute: 20 });
     expect(config.circuitBreaker).toEqual({ enabled: false, failureThreshold: 3, timeoutSeconds: 10 });
     expect(config.streaming.enabled).toBe(false);

@@ -95,6 +95,8 @@ const envSchema = z.object({
   REDIS_COMMAND_TIMEOUT_MS: int(250, 1),
   CACHE_TTL: int(3600, 1),
   CACHE_ENABLED: bool(true),
+  CACHE_MAX_ENTRIES: int(10_000, 1),
+  CACHE_MAX_BYTES: int(64 * 1024 * 1024, 1024),
   RATE_LIMIT_REQUESTS_PER_MINUTE: int(100, 1),
   RATE_LIMIT_ENABLED: bool(true),
   CIRCUIT_BREAKER_FAILURE_THRESHOLD: int(5, 1),
@@ -142,7 +144,13 @@ export interface GatewayConfig {
     /** Total time budget of one request across attempts; no retry starts after it. */
     readonly deadlineMs: number;
   };
-  readonly cache: { readonly enabled: boolean; readonly ttlSeconds: number };
+  readonly cache: {
+    readonly enabled: boolean;
+    readonly ttlSeconds: number;
+    /** Bounds of the in-memory cache (used when REDIS_URL is not set). */
+    readonly maxEntries: number;
+    readonly maxBytes: number;
+  };
   readonly rateLimit: { readonly enabled: boolean; readonly requestsPerMinute: number };
   readonly circuitBreaker: {
     readonly enabled: boolean;
@@ -201,7 +209,12 @@ export function parseConfig(env: EnvInput): GatewayConfig {
       retryAfterCapMs: e.RETRY_AFTER_CAP_MS,
       deadlineMs: e.RETRY_DEADLINE_MS,
     },
-    cache: { enabled: e.CACHE_ENABLED, ttlSeconds: e.CACHE_TTL },
+    cache: {
+      enabled: e.CACHE_ENABLED,
+      ttlSeconds: e.CACHE_TTL,
+      maxEntries: e.CACHE_MAX_ENTRIES,
+      maxBytes: e.CACHE_MAX_BYTES,
+    },
     rateLimit: { enabled: e.RATE_LIMIT_ENABLED, requestsPerMinute: e.RATE_LIMIT_REQUESTS_PER_MINUTE },
     circuitBreaker: {
       enabled: e.CIRCUIT_BREAKER_ENABLED,

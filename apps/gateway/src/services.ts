@@ -4,11 +4,16 @@ import {
   type CircuitBreaker,
   createChatService,
   createCircuitBreaker,
+  createMemoryCacheStore,
   createRateLimiter,
+  createRedisCacheStore,
   createRedisClient,
+  createResponseCache,
   createRetryPolicy,
   createUpstreamClient,
   type RateLimiter,
+  type ResponseCache,
+  type ResponseCacheSnapshot,
 } from '@llm-gateway/core';
 import type { Redis } from 'ioredis';
 import type { GatewayConfig } from './config.js';
@@ -24,6 +29,7 @@ export interface MetricsSnapshot {
   };
   rate_limiter: { rate: number; tokens_available: number | null; backend: string; degraded: boolean };
   cache_enabled: boolean;
+  cache: ResponseCacheSnapshot | null;
   streaming_enabled: boolean;
 }
 
@@ -73,6 +79,30 @@ function createLimiter(
   });
 }
 
+function createCache(
+  config: GatewayConfig,
+  logger: GatewayLogger,
+  redis: Redis | undefined,
+): ResponseCache | undefined {
+  if (!config.cache.enabled) return undefined;
+  const store = redis
+    ? createRedisCacheStore({
+        redis,
+        timeoutMs: config.redis.commandTimeoutMs,
+        onEvent: (event) => {
+          if (event.type === 'unavailable')
+            logger.warn({ reason: event.error }, 'Cache: Redis unreachable, serving misses');
+          else logger.info('Cache: Redis is back');
+        },
+      })
+    : createMemoryCacheStore({ maxEntries: config.cache.maxEntries, maxBytes: config.cache.maxBytes });
+  return createResponseCache({
+    store,
+    ttlSeconds: config.cache.ttlSeconds,
+    keyPrefix: `${config.redis.keyPrefix}cache:`,
+  });
+}
+
 export function createServices({ config, logger, upstreamBaseUrl }: CreateServicesOptions): GatewayServices {
   const redis = config.redis.url
     ? createRedisClient(config.redis.url, {
@@ -89,6 +119,7 @@ export function createServices({ config, logger, upstreamBaseUrl }: CreateServic
   });
   const breaker = createBreaker(config, logger);
   const rateLimiter = createLimiter(config, logger, redis);
+  const cache = createCache(config, logger, redis);
   const retry =
     config.retry.maxAttempts > 1
       ? createRetryPolicy({
@@ -111,6 +142,9 @@ export function createServices({ config, logger, upstreamBaseUrl }: CreateServic
     rateLimiter,
     retry,
     breaker,
+    cache,
+    onCacheLookup: ({ requestId, hit }) =>
+      logger.info({ reqId: requestId }, hit ? 'Cache HIT' : 'Cache MISS'),
     onUpstreamSuccess: ({ requestId, model, stream, latencyMs, attempts }) =>
       logger.info(
         { reqId: requestId, model, stream, attempts, latency_ms: Math.round(latencyMs) },
@@ -138,7 +172,8 @@ export function createServices({ config, logger, upstreamBaseUrl }: CreateServic
           backend: 'disabled',
           degraded: false,
         },
-        cache_enabled: false, // the response cache is not built yet
+        cache_enabled: cache !== undefined,
+        cache: cache ? cache.snapshot() : null,
         streaming_enabled: config.streaming.enabled,
       };
     },

@@ -135,13 +135,13 @@ describe('rate limit', () => {
   it('refuses with 429 rate_limit_exceeded and Retry-After once the bucket is empty', async () => {
     gw = await startGateway({ env: { RATE_LIMIT_REQUESTS_PER_MINUTE: '3' } });
     for (let i = 0; i < 3; i += 1) {
-      const ok = await ask(gw);
+      const ok = await ask(gw, { seed: i }); // distinct requests: a cache hit would spend no token
       expect(ok.status).toBe(200);
       expect(ok.headers.get('x-ratelimit-limit-requests')).toBe('3');
       expect(ok.headers.get('x-ratelimit-remaining-requests')).toBe(String(2 - i));
       expect(ok.headers.get('x-ratelimit-reset-requests')).toMatch(/^\d+(\.\d+)?s$/);
     }
-    const limited = await ask(gw, { stream: true });
+    const limited = await ask(gw, { seed: 99, stream: true });
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(limited.headers.get('x-ratelimit-remaining-requests')).toBe('0');
@@ -159,6 +159,16 @@ describe('rate limit', () => {
 
   it('is off with RATE_LIMIT_ENABLED=false', async () => {
     gw = await startGateway({ env: { RATE_LIMIT_REQUESTS_PER_MINUTE: '1', RATE_LIMIT_ENABLED: 'false' } });
-    for (let i = 0; i < 3; i += 1) expect((await ask(gw)).status).toBe(200);
+    for (let i = 0; i < 3; i += 1) expect((await ask(gw, { seed: i })).status).toBe(200);
+  });
+
+  it('spends no token on a cache hit, and still reports the bucket', async () => {
+    gw = await startGateway({ env: { RATE_LIMIT_REQUESTS_PER_MINUTE: '1' } });
+    expect((await ask(gw)).status).toBe(200);
+    const hit = await ask(gw);
+    expect(hit.status).toBe(200);
+    expect(hit.headers.get('x-cache')).toBe('HIT');
+    expect(hit.headers.get('x-ratelimit-remaining-requests')).toBe('0');
+    expect((await ask(gw, { seed: 1 })).status).toBe(429);
   });
 });

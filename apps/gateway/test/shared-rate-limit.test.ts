@@ -28,12 +28,16 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-const post = (url: string) =>
-  fetch(`${url}/v1/chat/completions`, {
+let unique = 0;
+/** Every request distinct, so none is a cache hit or joins another (those spend no token). */
+const post = (url: string) => {
+  unique += 1;
+  return fetch(`${url}/v1/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ messages: [{ role: 'user', content: 'shared' }] }),
+    body: JSON.stringify({ messages: [{ role: 'user', content: `shared ${unique}` }] }),
   });
+};
 
 async function metrics(url: string) {
   return (await (await fetch(`${url}/metrics`)).json()) as {

@@ -1,4 +1,10 @@
 // Public surface of @llm-gateway/core.
+
+export * from './cache/cache-key.js';
+export * from './cache/cache-store.js';
+export * from './cache/memory-cache-store.js';
+export * from './cache/redis-cache-store.js';
+export * from './cache/response-cache.js';
 export * from './chat/chat-service.js';
 export * from './chat/chat-types.js';
 export * from './completion/assemble-chunks.js';

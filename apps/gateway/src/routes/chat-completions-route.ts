@@ -1,7 +1,7 @@
 // REST adapter for POST /v1/chat/completions: HTTP in, the chat service, JSON or SSE out.
 import { Readable } from 'node:stream';
 import { parseChatRequest } from '@llm-gateway/contracts';
-import { type CallMeta, type ChatService, rateLimitHeaders } from '@llm-gateway/core';
+import { type CacheMode, type CallMeta, type ChatService, rateLimitHeaders } from '@llm-gateway/core';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { clientSignal } from '../http/client-signal.js';
 import { SSE_HEADERS, sseBody } from '../http/sse-body.js';
@@ -11,9 +11,22 @@ export interface ChatCompletionsRouteOptions {
   defaultModel: string;
 }
 
-/** Headers every chat answer carries, success or error: OpenAI's x-ratelimit-* family. */
+/** Headers every chat answer carries, success or error: OpenAI's x-ratelimit-* family and x-cache. */
 function applyMetaHeaders(reply: FastifyReply, meta: CallMeta): void {
   if (meta.rateLimit) reply.headers(rateLimitHeaders(meta.rateLimit));
+  if (meta.cache) reply.header('x-cache', meta.cache === 'HIT' ? 'HIT' : 'MISS');
+}
+
+/** `Cache-Control: no-store` wins over `no-cache`; anything else uses the cache normally. */
+export function cacheModeOf(header: string | undefined): CacheMode {
+  if (!header) return 'default';
+  const directives = header
+    .toLowerCase()
+    .split(',')
+    .map((d) => d.trim());
+  if (directives.includes('no-store')) return 'no-store';
+  if (directives.includes('no-cache')) return 'no-cache';
+  return 'default';
 }
 
 export const chatCompletionsRoute: FastifyPluginAsync<ChatCompletionsRouteOptions> = async (app, options) => {
@@ -23,7 +36,12 @@ export const chatCompletionsRoute: FastifyPluginAsync<ChatCompletionsRouteOption
     const chatRequest = parseChatRequest(request.body);
     request.model = chatRequest.model ?? defaultModel;
     const meta: CallMeta = {};
-    const call = { signal: clientSignal(reply), requestId: request.id, meta };
+    const call = {
+      signal: clientSignal(reply),
+      requestId: request.id,
+      meta,
+      cache: cacheModeOf(request.headers['cache-control']),
+    };
     try {
       if (chatRequest.stream !== true) {
         const completion = await chat.complete(chatRequest, call);

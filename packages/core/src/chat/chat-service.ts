@@ -1,18 +1,21 @@
-// The one chat engine REST and tRPC both call: admission (rate limit, breaker), guarded upstream, answers.
+// The one chat engine REST and tRPC both call: cache, coalescing, admission, guarded upstream, answers.
 import type {
   ChatCompletion,
   ChatCompletionChunk,
   ChatCompletionRequest,
   ModelList,
 } from '@llm-gateway/contracts';
+import type { ResponseCache } from '../cache/response-cache.js';
 import { completionToChunks } from '../completion/completion-to-chunks.js';
 import { type RateLimiter, rateLimitedError } from '../rate-limit/rate-limiter.js';
 import type { CircuitBreaker } from '../resilience/circuit-breaker.js';
 import type { RetryPolicy } from '../resilience/retry-policy.js';
-import type { UpstreamClient } from '../upstream/upstream-client.js';
-import type { CallOptions, ChatService, UpstreamSuccessEvent } from './chat-types.js';
+import type { UpstreamBody, UpstreamClient } from '../upstream/upstream-client.js';
+import type { CacheLookupEvent, CallOptions, ChatService, UpstreamSuccessEvent } from './chat-types.js';
+import { type Flight, FlightRegistry } from './flight.js';
 import { createGuardedUpstream } from './guarded-upstream.js';
 import { asNonStream, wantsUsage, withModel } from './prepare-request.js';
+import { forSubscriber } from './usage-filter.js';
 
 export interface ChatServiceOptions {
   upstream: UpstreamClient;
@@ -26,16 +29,21 @@ export interface ChatServiceOptions {
   retry?: RetryPolicy | undefined;
   /** Absent: no circuit breaker. */
   breaker?: CircuitBreaker | undefined;
+  /** Absent: no caching and no coalescing. */
+  cache?: ResponseCache | undefined;
   /** Called after each successful upstream answer (for the "LLM completion success" log line). */
   onUpstreamSuccess?: (event: UpstreamSuccessEvent) => void;
+  /** Called after each cache lookup (for the "Cache HIT" / "Cache MISS" log lines). */
+  onCacheLookup?: (event: CacheLookupEvent) => void;
   now?: () => number;
 }
 
-/** Marks an answer as not served from cache, keeping every field the upstream sent. */
-function markFresh(completion: ChatCompletion): ChatCompletion {
+function withUsageFlag(completion: ChatCompletion, fromCache: boolean): ChatCompletion {
   const usage = completion.usage;
   completion.usage =
-    typeof usage === 'object' && usage !== null ? { ...usage, from_cache: false } : { from_cache: false };
+    typeof usage === 'object' && usage !== null
+      ? { ...usage, from_cache: fromCache }
+      : { from_cache: fromCache };
   return completion;
 }
 
@@ -64,9 +72,10 @@ async function listModels(
 }
 
 export function createChatService(options: ChatServiceOptions): ChatService {
-  const { upstream, defaultModel, rateLimiter } = options;
+  const { upstream, defaultModel, rateLimiter, cache } = options;
   const now = options.now ?? performance.now.bind(performance);
   const guarded = createGuardedUpstream({ upstream, retry: options.retry, breaker: options.breaker });
+  const flights = new FlightRegistry();
 
   /**
    * Lets a call through to the upstream or refuses it. The breaker is checked first so that a
@@ -80,6 +89,11 @@ export function createChatService(options: ChatServiceOptions): ChatService {
     if (!decision.allowed) throw rateLimitedError(decision);
   }
 
+  /** Answers that cost the upstream nothing spend no token, but still report the bucket's state. */
+  async function reportLimit(callOptions: CallOptions | undefined): Promise<void> {
+    if (rateLimiter && callOptions?.meta) callOptions.meta.rateLimit = await rateLimiter.peek();
+  }
+
   function succeeded(
     callOptions: CallOptions | undefined,
     event: Omit<UpstreamSuccessEvent, 'requestId'>,
@@ -87,33 +101,26 @@ export function createChatService(options: ChatServiceOptions): ChatService {
     options.onUpstreamSuccess?.({ requestId: callOptions?.requestId, ...event });
   }
 
-  async function completeFresh(
-    request: ChatCompletionRequest,
+  async function fetchCompletion(
+    body: UpstreamBody,
     callOptions: CallOptions | undefined,
-    stream: boolean,
+    signal: AbortSignal | undefined,
   ) {
-    const base = withModel(request, defaultModel);
-    const body = stream ? asNonStream(base) : base;
     await admit(callOptions);
     const started = now();
-    const { completion, attempts } = await guarded.complete(body, callOptions?.signal);
+    const { completion, attempts } = await guarded.complete(body, signal);
     succeeded(callOptions, { model: body.model, stream: false, latencyMs: now() - started, attempts });
-    return markFresh(completion);
+    return withUsageFlag(completion, false);
   }
 
-  async function* stream(
-    request: ChatCompletionRequest,
-    callOptions?: CallOptions,
+  async function* fetchChunks(
+    body: UpstreamBody,
+    callOptions: CallOptions | undefined,
+    signal: AbortSignal | undefined,
   ): AsyncGenerator<ChatCompletionChunk> {
-    if (!options.streamingEnabled) {
-      const completion = await completeFresh(request, callOptions, true);
-      yield* completionToChunks(completion, { includeUsage: wantsUsage(request) });
-      return;
-    }
-    const body = { ...withModel(request, defaultModel), stream: true };
     await admit(callOptions);
     const started = now();
-    const { first, rest, attempts } = await guarded.openStream(body, callOptions?.signal);
+    const { first, rest, attempts } = await guarded.openStream(body, signal);
     try {
       let next = first;
       while (next.done !== true) {
@@ -126,8 +133,112 @@ export function createChatService(options: ChatServiceOptions): ChatService {
     succeeded(callOptions, { model: body.model, stream: true, latencyMs: now() - started, attempts });
   }
 
+  interface CachedCall {
+    key: string;
+    /** Set on a hit. */
+    hit?: ChatCompletion;
+  }
+
+  /** Looks the request up unless the client said otherwise; undefined when the cache does not apply. */
+  async function lookup(
+    body: UpstreamBody,
+    callOptions: CallOptions | undefined,
+  ): Promise<CachedCall | undefined> {
+    const mode = callOptions?.cache ?? 'default';
+    if (!cache || mode === 'no-store') {
+      if (callOptions?.meta) callOptions.meta.cache = 'BYPASS';
+      return undefined;
+    }
+    const key = cache.key(body);
+    const hit = mode === 'default' ? await cache.lookup(key) : undefined;
+    if (callOptions?.meta) callOptions.meta.cache = hit ? 'HIT' : 'MISS';
+    options.onCacheLookup?.({ requestId: callOptions?.requestId, hit: hit !== undefined });
+    return hit ? { key, hit } : { key };
+  }
+
+  /** Joins the identical call in flight, or starts one (stored in the cache when it completes). */
+  function flightFor(
+    key: string,
+    body: UpstreamBody,
+    callOptions: CallOptions | undefined,
+    stream: boolean,
+  ): Flight {
+    const running = flights.get(key);
+    if (running) {
+      cache?.countCoalesced();
+      return running;
+    }
+    // The leader's call options carry its meta (rate-limit headers); followers report via peek.
+    const flight =
+      stream && options.streamingEnabled
+        ? flights.start(key, 'stream', (signal) =>
+            // Always ask for usage so the stored answer has it; each subscriber gets what it asked for.
+            fetchChunks(
+              { ...body, stream: true, stream_options: { include_usage: true } },
+              callOptions,
+              signal,
+            ),
+          )
+        : flights.start(key, 'json', (signal) => fetchCompletion(asNonStream(body), callOptions, signal));
+    void flight.done.then((completion) => (completion && cache ? cache.store(key, completion) : undefined));
+    return flight;
+  }
+
+  async function complete(
+    request: ChatCompletionRequest,
+    callOptions?: CallOptions,
+  ): Promise<ChatCompletion> {
+    const body = withModel(request, defaultModel);
+    const cached = await lookup(body, callOptions);
+    if (!cached) return fetchCompletion(body, callOptions, callOptions?.signal);
+    if (cached.hit) {
+      await reportLimit(callOptions);
+      return withUsageFlag(cached.hit, true);
+    }
+    const joined = flights.get(cached.key) !== undefined;
+    const flight = flightFor(cached.key, body, callOptions, false);
+    if (joined) await reportLimit(callOptions);
+    return withUsageFlag(await flight.completionFor(callOptions?.signal), false);
+  }
+
+  async function* stream(
+    request: ChatCompletionRequest,
+    callOptions?: CallOptions,
+  ): AsyncGenerator<ChatCompletionChunk> {
+    const body = withModel(request, defaultModel);
+    const includeUsage = wantsUsage(request);
+    const cached = await lookup(body, callOptions);
+    if (!cached) {
+      if (!options.streamingEnabled) {
+        const completion = await fetchCompletion(asNonStream(body), callOptions, callOptions?.signal);
+        yield* completionToChunks(completion, { includeUsage });
+      } else {
+        yield* fetchChunks({ ...body, stream: true }, callOptions, callOptions?.signal);
+      }
+      return;
+    }
+    if (cached.hit) {
+      await reportLimit(callOptions);
+      yield* completionToChunks(withUsageFlag(cached.hit, true), { includeUsage });
+      return;
+    }
+    const joined = flights.get(cached.key) !== undefined;
+    const flight = flightFor(cached.key, body, callOptions, true);
+    if (joined) await reportLimit(callOptions);
+    if (flight.kind === 'json') {
+      yield* completionToChunks(withUsageFlag(await flight.completionFor(callOptions?.signal), false), {
+        includeUsage,
+      });
+      return;
+    }
+    for await (const chunk of flight.chunksFor(callOptions?.signal)) {
+      const shaped = forSubscriber(chunk, includeUsage);
+      if (shaped) yield shaped;
+    }
+  }
+
   return {
-    complete: (request, callOptions) => completeFresh(request, callOptions, false),
+    complete,
     stream,
     listModels: (callOptions) => listModels(upstream, defaultModel, callOptions),
   };

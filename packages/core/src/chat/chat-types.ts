@@ -11,7 +11,12 @@ import type { RateLimitDecision } from '../rate-limit/rate-limiter.js';
 export interface CallMeta {
   /** The rate-limit state after this call (set once the call was admitted or refused). */
   rateLimit?: RateLimitDecision;
+  /** HIT: served from the cache; MISS: looked up (or joined an identical call) and fetched; BYPASS: not cached. */
+  cache?: 'HIT' | 'MISS' | 'BYPASS';
 }
+
+/** Per-request cache control, from the client's `Cache-Control` header. */
+export type CacheMode = 'default' | 'no-cache' | 'no-store';
 
 export interface CallOptions {
   /** Aborts the upstream call when the client goes away. */
@@ -20,6 +25,13 @@ export interface CallOptions {
   requestId?: string | undefined;
   /** Filled in by the service as it goes; read by the adapter for response headers, even after an error. */
   meta?: CallMeta | undefined;
+  /** `no-cache`: skip the lookup but store the fresh answer; `no-store`: neither. Default: both. */
+  cache?: CacheMode | undefined;
+}
+
+export interface CacheLookupEvent {
+  requestId: string | undefined;
+  hit: boolean;
 }
 
 export interface UpstreamSuccessEvent {

@@ -1,0 +1,146 @@
+// The cache-store contract: one suite, run against the memory store and a real redis-server.
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { ChatCompletion } from '@llm-gateway/contracts';
+import { type RedisServerHandle, startRedisServer } from '@llm-gateway/test-support';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createRedisClient } from '../rate-limit/create-redis-client.js';
+import type { CacheStore } from './cache-store.js';
+import { createMemoryCacheStore } from './memory-cache-store.js';
+import { createRedisCacheStore } from './redis-cache-store.js';
+
+/** A store under test, plus how to let time pass for its TTLs and how to release it. */
+interface CacheStoreHarness {
+  store: CacheStore;
+  /** Lets `ms` pass as the store sees it (an injected clock, or real time for Redis). */
+  elapse(ms: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+function completion(content: string): ChatCompletion {
+  return {
+    id: `chatcmpl-${content}`,
+    object: 'chat.completion',
+    created: 1_700_000_000,
+    model: 'gpt-test',
+    choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+    usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4, from_cache: false },
+    system_fingerprint: 'fp_test',
+  };
+}
+
+/** The behaviour every CacheStore must have, whatever holds the entries. */
+function describeCacheStoreContract(name: string, makeHarness: () => Promise<CacheStoreHarness>): void {
+  describe(`CacheStore contract: ${name}`, () => {
+    let harness: CacheStoreHarness;
+    let store: CacheStore;
+    // Own prefix per test: a shared Redis never leaks entries between tests or runs.
+    let key: (suffix: string) => string;
+
+    beforeEach(async () => {
+      harness = await makeHarness();
+      store = harness.store;
+      const prefix = `test:cache-contract:${randomUUID()}:`;
+      key = (suffix) => prefix + suffix;
+    });
+
+    afterEach(async () => {
+      await harness.close();
+    });
+
+    it('misses a key that was never set', async () => {
+      await expect(store.get(key('missing'))).resolves.toBeUndefined();
+    });
+
+    it('returns what was set', async () => {
+      const value = completion('hello');
+      await store.set(key('a'), value, 60);
+      await expect(store.get(key('a'))).resolves.toEqual(value);
+    });
+
+    it('hands out independent copies', async () => {
+      const value = completion('original');
+      await store.set(key('a'), value, 60);
+      // Mutating what was stored, or what was read, must not change the entry.
+      value.usage.from_cache = true;
+      const first = await store.get(key('a'));
+      expect(first?.usage.from_cache).toBe(false);
+      if (first === undefined) throw new Error('expected a hit');
+      first.usage.from_cache = true;
+      first.choices.length = 0;
+      const second = await store.get(key('a'));
+      expect(second).toEqual(completion('original'));
+      expect(second).not.toBe(first);
+    });
+
+    it('expires an entry after its TTL', async () => {
+      await store.set(key('a'), completion('short-lived'), 1);
+      await expect(store.get(key('a'))).resolves.toEqual(completion('short-lived'));
+      await harness.elapse(1100);
+      await expect(store.get(key('a'))).resolves.toBeUndefined();
+    });
+
+    it('overwrites an entry', async () => {
+      await store.set(key('a'), completion('first'), 60);
+      await store.set(key('a'), completion('second'), 60);
+      await expect(store.get(key('a'))).resolves.toEqual(completion('second'));
+    });
+
+    it('keeps keys apart', async () => {
+      await store.set(key('a'), completion('for a'), 60);
+      await store.set(key('b'), completion('for b'), 60);
+      await expect(store.get(key('a'))).resolves.toEqual(completion('for a'));
+      await expect(store.get(key('b'))).resolves.toEqual(completion('for b'));
+      await expect(store.get(key('c'))).resolves.toBeUndefined();
+    });
+
+    it('reports a healthy snapshot after ordinary use', async () => {
+      await store.set(key('a'), completion('x'), 60);
+      await store.get(key('a'));
+      await store.get(key('missing'));
+      expect(store.snapshot()).toMatchObject({ backend: store.backend, errors: 0, degraded: false });
+    });
+  });
+}
+
+describeCacheStoreContract('memory', async () => {
+  let now = 0;
+  const store = createMemoryCacheStore({
+    maxEntries: 100,
+    maxBytes: 1_000_000,
+    clock: { now: () => now },
+  });
+  return {
+    store,
+    elapse: async (ms) => {
+      now += ms;
+    },
+    close: async () => {},
+  };
+});
+
+describe('with a real redis-server', () => {
+  let server: RedisServerHandle;
+
+  beforeAll(async () => {
+    server = await startRedisServer();
+  });
+
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  describeCacheStoreContract('redis', async () => {
+    const redis = createRedisClient(server.url, { commandTimeoutMs: 200 });
+    if (redis.status !== 'ready') await once(redis, 'ready');
+    return {
+      store: createRedisCacheStore({ redis }),
+      // Redis keeps its own time; a 1 s TTL is short enough to wait for.
+      elapse: (ms) => delay(ms),
+      close: async () => {
+        redis.disconnect();
+      },
+    };
+  });
+});

@@ -1,0 +1,137 @@
+// The Redis cache store: GET / SET PX shared by every gateway instance; a down or frozen Redis is a miss.
+import type { ChatCompletion } from '@llm-gateway/contracts';
+import type { Redis } from 'ioredis';
+import type { CacheStore, CacheStoreEvent } from './cache-store.js';
+import { ttlToMs } from './cache-ttl.js';
+
+/** Default store-side bound on one call, in ms: a safety net above the client's own commandTimeout. */
+export const DEFAULT_REDIS_CACHE_TIMEOUT_MS = 1000;
+
+export interface RedisCacheStoreOptions {
+  /** A connected client; createRedisClient's profile bounds each command with commandTimeout. */
+  redis: Redis;
+  /** Receives 'unavailable' once when Redis starts failing and 'recovered' once when it answers again. */
+  onEvent?: (event: CacheStoreEvent) => void;
+  /**
+   * Bound on one get or set, in ms, enforced by the store; default 1000. The client's commandTimeout
+   * normally fires first; this keeps the "never hangs" promise for a client created without one.
+   */
+  timeoutMs?: number;
+}
+
+/**
+ * Completions in Redis as JSON strings with a millisecond TTL. Keys are used verbatim: cacheKey()
+ * already carries the prefix and format version.
+ *
+ * While the client is not `ready` (down, reconnecting), calls skip Redis at once, so an outage costs
+ * no latency; ioredis reconnects in the background and the first call after `ready` is tried again.
+ * Command errors and timeouts are misses. All of these count as errors and mark the store degraded;
+ * an unreadable value is counted too but says nothing about availability.
+ */
+export function createRedisCacheStore(options: RedisCacheStoreOptions): CacheStore {
+  const { redis, onEvent, timeoutMs = DEFAULT_REDIS_CACHE_TIMEOUT_MS } = options;
+  let errors = 0;
+  let degraded = false;
+
+  const emit = (event: CacheStoreEvent) => {
+    try {
+      onEvent?.(event);
+    } catch {
+      // A listener's bug must not turn a cache call into a failed request.
+    }
+  };
+  const failed = (error: unknown) => {
+    errors += 1;
+    if (degraded) return;
+    degraded = true;
+    emit({ type: 'unavailable', error: errorMessage(error) });
+  };
+  const succeeded = () => {
+    if (!degraded) return;
+    degraded = false;
+    emit({ type: 'recovered' });
+  };
+
+  /** Runs one command, or returns undefined (after counting) if Redis is unusable or the call fails. */
+  let everReady = false;
+  /**
+   * A down Redis must cost nothing, so a client that is not ready is skipped at once — except while it
+   * makes its first connection at start-up, when the command is tried (bounded by the timeout) rather
+   * than reporting a false outage.
+   */
+  const usable = (): boolean => {
+    const { status } = redis;
+    if (status === 'ready' || status === 'wait') return true;
+    return !everReady && (status === 'connecting' || status === 'connect');
+  };
+
+  const run = async <T>(command: () => Promise<T>): Promise<{ reply: T } | undefined> => {
+    if (redis.status === 'ready') everReady = true;
+    if (!usable()) {
+      failed(new Error(`Redis connection is ${redis.status}`));
+      return undefined;
+    }
+    try {
+      const reply = await withTimeout(command(), timeoutMs);
+      everReady = true;
+      succeeded();
+      return { reply };
+    } catch (error) {
+      failed(error);
+      return undefined;
+    }
+  };
+
+  return {
+    backend: 'redis',
+    async get(key) {
+      const result = await run(() => redis.get(key));
+      if (result === undefined || result.reply === null) return undefined;
+      const value = parseCompletion(result.reply);
+      if (value === undefined) errors += 1;
+      return value;
+    },
+    async set(key, value, ttlSeconds) {
+      const ttl = ttlToMs(ttlSeconds);
+      if (ttl === undefined) return;
+      let text: string;
+      try {
+        text = JSON.stringify(value);
+      } catch {
+        // A value JSON cannot hold: counted, and Redis is not to blame.
+        errors += 1;
+        return;
+      }
+      await run(() => redis.set(key, text, 'PX', ttl));
+    },
+    snapshot() {
+      return { backend: 'redis', errors, degraded };
+    },
+  };
+}
+
+/** The stored text as a completion, or undefined if it is not JSON of one (corrupt or foreign value). */
+function parseCompletion(text: string): ChatCompletion | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const record = value as Record<string, unknown>;
+  if (record.object !== 'chat.completion' || !Array.isArray(record.choices)) return undefined;
+  return value as ChatCompletion;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Redis cache call timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
