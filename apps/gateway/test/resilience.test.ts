@@ -113,6 +113,19 @@ describe('circuit breaker', () => {
     expect(transitions.filter((m) => m === 'Circuit breaker closed')).toHaveLength(1);
   });
 
+  it('still serves cache hits while open', async () => {
+    gw = await startGateway({ env: { ...FAST_RETRY, RETRY_MAX_ATTEMPTS: '1', CIRCUIT_BREAKER_FAILURE_THRESHOLD: '2' } });
+    expect((await ask(gw, { seed: 7 })).status).toBe(200); // cached
+    gw.sim.setFaultAlways({ kind: 'status', status: 500 });
+    await ask(gw, { seed: 1 });
+    await ask(gw, { seed: 2 });
+    expect((await ask(gw, { seed: 3 })).status).toBe(503);
+    const hit = await ask(gw, { seed: 7 });
+    expect(hit.status).toBe(200);
+    expect(hit.headers.get('x-cache')).toBe('HIT');
+    expect(gw.sim.stats.chatRequests).toBe(3);
+  });
+
   it('does not count client errors', async () => {
     gw = await startGateway({ env: { ...FAST_RETRY, CIRCUIT_BREAKER_FAILURE_THRESHOLD: '2' } });
     gw.sim.setFaultAlways({ kind: 'status', status: 400 });
