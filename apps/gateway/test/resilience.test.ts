@@ -114,7 +114,9 @@ describe('circuit breaker', () => {
   });
 
   it('still serves cache hits while open', async () => {
-    gw = await startGateway({ env: { ...FAST_RETRY, RETRY_MAX_ATTEMPTS: '1', CIRCUIT_BREAKER_FAILURE_THRESHOLD: '2' } });
+    gw = await startGateway({
+      env: { ...FAST_RETRY, RETRY_MAX_ATTEMPTS: '1', CIRCUIT_BREAKER_FAILURE_THRESHOLD: '2' },
+    });
     expect((await ask(gw, { seed: 7 })).status).toBe(200); // cached
     gw.sim.setFaultAlways({ kind: 'status', status: 500 });
     await ask(gw, { seed: 1 });
