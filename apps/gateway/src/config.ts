@@ -18,7 +18,8 @@ const bool = (fallback: boolean) =>
       return z.NEVER;
     });
 
-const int = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
+/** A numeric variable: `whole` numbers within [min, max], or any finite number above `min` (exclusive). */
+const numeric = (fallback: number, rule: { whole: boolean; min: number; max?: number }) =>
   z
     .string()
     .trim()
@@ -26,30 +27,22 @@ const int = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
     .transform((value, ctx) => {
       if (value === undefined || value === '') return fallback;
       const n = Number(value);
-      if (!Number.isInteger(n) || n < min || n > max) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `expected an integer from ${min} to ${max}, got "${value}"`,
-        });
+      const max = rule.max ?? Number.MAX_SAFE_INTEGER;
+      const ok = rule.whole
+        ? Number.isInteger(n) && n >= rule.min && n <= max
+        : Number.isFinite(n) && n > rule.min;
+      if (!ok) {
+        const expected = rule.whole ? `an integer from ${rule.min} to ${max}` : `a number above ${rule.min}`;
+        ctx.addIssue({ code: 'custom', message: `expected ${expected}, got "${value}"` });
         return z.NEVER;
       }
       return n;
     });
 
-const seconds = (fallback: number) =>
-  z
-    .string()
-    .trim()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined || value === '') return fallback;
-      const n = Number(value);
-      if (!Number.isFinite(n) || n <= 0) {
-        ctx.addIssue({ code: 'custom', message: `expected a positive number of seconds, got "${value}"` });
-        return z.NEVER;
-      }
-      return n;
-    });
+const int = (fallback: number, min: number, max?: number) =>
+  numeric(fallback, { whole: true, min, ...(max === undefined ? {} : { max }) });
+/** Seconds, fractions allowed (tests shorten the breaker to half a second). */
+const seconds = (fallback: number) => numeric(fallback, { whole: false, min: 0 });
 
 const text = (fallback: string) =>
   z
