@@ -1,22 +1,54 @@
-// buildApp: the Fastify server with the REST routes and the error handling; it never listens itself.
+// buildApp: the Fastify server with the REST routes, the tRPC API and the error handling; it never listens itself.
 import { randomUUID } from 'node:crypto';
 import { GatewayError } from '@llm-gateway/contracts';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { createApiKeyVerifier } from './auth/api-keys.js';
+import { requireApiKey } from './auth/require-api-key.js';
 import type { GatewayConfig } from './config.js';
+import { healthBody } from './health-body.js';
+import { createDrain, shuttingDownError } from './http/drain.js';
+import { trackRequestContext } from './http/request-context.js';
 import { sendGatewayError } from './http/send-error.js';
 import { toGatewayError } from './http/to-gateway-error.js';
 import type { GatewayLogger } from './logger.js';
+import { recordHttpMetrics } from './metrics/http-metrics-hook.js';
+import type { Readiness } from './readiness.js';
 import { chatCompletionsRoute } from './routes/chat-completions-route.js';
 import { healthRoute } from './routes/health-route.js';
 import { metricsRoute } from './routes/metrics-route.js';
 import { modelsRoute } from './routes/models-route.js';
+import { prometheusRoute } from './routes/prometheus-route.js';
+import { readinessRoute } from './routes/readiness-route.js';
 import type { GatewayServices } from './services.js';
+import { gracefulClose } from './shutdown.js';
+import { trpcPlugin } from './trpc/trpc-plugin.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** The model a chat request resolved to, for the request log line. */
     model: string | undefined;
   }
+  interface FastifyInstance {
+    /** Graceful shutdown (SIGTERM): see shutdown.ts. */
+    gracefulClose(timeoutMs: number): Promise<void>;
+  }
+}
+
+/**
+ * Once shutdown began, a request on a connection that was already open is refused with 503 and
+ * `Connection: close`, so the client retries elsewhere; /health and /health/ready still answer.
+ */
+function refuseWhileClosing(app: FastifyInstance, readiness: Readiness): void {
+  app.addHook('onRequest', async (request, reply) => {
+    if (!readiness.shuttingDown || request.routeOptions.url?.startsWith('/health')) return;
+    reply.header('connection', 'close');
+    throw shuttingDownError();
+  });
+  // server.close() closes the connections idle at that moment; one whose last answer ends later
+  // would otherwise hold the process open until its keep-alive timeout.
+  app.addHook('onResponse', async () => {
+    if (readiness.shuttingDown) setImmediate(() => app.server.closeIdleConnections());
+  });
 }
 
 export interface BuildAppOptions {
@@ -35,8 +67,18 @@ export async function buildApp({ config, services, logger }: BuildAppOptions): P
     // Unique across instances and restarts, unlike Fastify's default counter.
     genReqId: () => randomUUID(),
     routerOptions: { maxParamLength: 5000 },
+    // Requests that arrive while closing get our own 503 in OpenAI's shape (hook below), not Fastify's.
+    return503OnClosing: false,
   });
+  const drain = createDrain();
+  app.decorate('gracefulClose', (timeoutMs: number) =>
+    gracefulClose({ app, readiness: services.readiness, drain, timeoutMs }),
+  );
   app.decorateRequest('model', undefined);
+  trackRequestContext(app);
+  refuseWhileClosing(app, services.readiness);
+  const verifier = createApiKeyVerifier(config.auth.apiKeys);
+  requireApiKey(app, { verifier, protectMetrics: config.auth.protectMetrics });
   // The API speaks JSON only: anything else is a clear 415, not a string that fails validation.
   app.removeContentTypeParser('text/plain');
 
@@ -55,6 +97,7 @@ export async function buildApp({ config, services, logger }: BuildAppOptions): P
       'request completed',
     );
   });
+  recordHttpMetrics(app, services.metrics);
 
   app.setErrorHandler(async (error, request, reply) => {
     const gatewayError = toGatewayError(error);
@@ -70,16 +113,28 @@ export async function buildApp({ config, services, logger }: BuildAppOptions): P
     ),
   );
 
-  await app.register(healthRoute, {
+  const health = healthBody({
     service: config.service.name,
     version: config.service.version,
     mode: config.upstream.mode,
   });
+  await app.register(healthRoute, { health });
+  await app.register(readinessRoute, { readiness: services.readiness });
   await app.register(metricsRoute, { snapshot: services.snapshot });
+  await app.register(prometheusRoute, { registry: services.metrics.registry });
   await app.register(modelsRoute, { chat: services.chat });
   await app.register(chatCompletionsRoute, {
     chat: services.chat,
     defaultModel: config.upstream.defaultModel,
+    drain,
+  });
+  await app.register(trpcPlugin, {
+    verifier,
+    drain,
+    chat: services.chat,
+    tickets: services.tickets,
+    health: () => health,
+    snapshot: services.snapshot,
   });
 
   app.addHook('onClose', async () => services.close());

@@ -32,6 +32,16 @@ describe('parseConfig', () => {
     expect(config.rateLimit).toEqual({ enabled: true, requestsPerMinute: 100 });
     expect(config.circuitBreaker).toEqual({ enabled: true, failureThreshold: 5, timeoutSeconds: 60 });
     expect(config.streaming).toEqual({ enabled: true });
+    expect(config.auth).toEqual({ apiKeys: [], protectMetrics: false, perKeyRequestsPerMinute: undefined });
+    expect(config.shutdown).toEqual({ timeoutMs: 25_000 });
+    expect(config.limits).toEqual({
+      maxMessages: 2048,
+      streamIdleTimeoutMs: 60_000,
+      streamMaxDurationMs: 600_000,
+      maxConcurrentUpstream: 256,
+      upstreamQueueMax: 512,
+      upstreamQueueTimeoutMs: 2000,
+    });
     expect(Object.isFrozen(config.upstream)).toBe(true);
   });
 
@@ -86,6 +96,37 @@ describe('parseConfig', () => {
       expect(message).toContain(name);
     expect(message).toContain('"maybe"');
     expect((error as ConfigError).problems).toHaveLength(5);
+  });
+
+  it('reads inbound keys from GATEWAY_API_KEYS and a keys file, without duplicates', () => {
+    const files: Record<string, string> = {
+      '/keys.txt': '# team A\nkey-from-file-1\n\n  key-from-file-2  # rotated 2026-11\nkey-inline-1\n',
+    };
+    const read = (path: string) => {
+      const content = files[path];
+      if (content === undefined) throw Object.assign(new Error('missing'), { code: 'ENOENT' });
+      return content;
+    };
+    const config = parseConfig(
+      { GATEWAY_API_KEYS: 'key-inline-1, key-inline-2', GATEWAY_API_KEYS_FILE: '/keys.txt' },
+      read,
+    );
+    expect(config.auth.apiKeys).toEqual([
+      'key-inline-1',
+      'key-inline-2',
+      'key-from-file-1',
+      'key-from-file-2',
+    ]);
+    expect(() => parseConfig({ GATEWAY_API_KEYS_FILE: '/nope' }, read)).toThrow(
+      /GATEWAY_API_KEYS_FILE: cannot read \/nope \(ENOENT\)/,
+    );
+    files['/empty.txt'] = '# nothing yet\n';
+    expect(() => parseConfig({ GATEWAY_API_KEYS_FILE: '/empty.txt' }, read)).toThrow(/holds no keys/);
+    const perKey = parseConfig({ GATEWAY_API_KEYS: 'k1', RATE_LIMIT_PER_KEY_REQUESTS_PER_MINUTE: '30' });
+    expect(perKey.auth.perKeyRequestsPerMinute).toBe(30);
+    expect(() => parseConfig({ RATE_LIMIT_PER_KEY_REQUESTS_PER_MINUTE: '30' })).toThrow(
+      /needs GATEWAY_API_KEYS/,
+    );
   });
 
   it('refuses to start in production without an upstream key', () => {

@@ -101,9 +101,23 @@ const envSchema = z.object({
   RETRY_MAX_DELAY_MS: int(8000, 0),
   RETRY_AFTER_CAP_MS: int(10_000, 0),
   RETRY_DEADLINE_MS: int(60_000, 1),
+  GATEWAY_API_KEYS: optionalText,
+  GATEWAY_API_KEYS_FILE: optionalText,
+  METRICS_REQUIRE_API_KEY: bool(false),
+  RATE_LIMIT_PER_KEY_REQUESTS_PER_MINUTE: int(0, 0),
+  SHUTDOWN_TIMEOUT_MS: int(25_000, 0),
+  MAX_MESSAGES: int(2048, 1),
+  STREAM_IDLE_TIMEOUT_MS: int(60_000, 1),
+  STREAM_MAX_DURATION_MS: int(600_000, 1),
+  UPSTREAM_MAX_CONCURRENT: int(256, 1),
+  UPSTREAM_QUEUE_MAX: int(512, 0),
+  UPSTREAM_QUEUE_TIMEOUT_MS: int(2000, 0),
 });
 
 export type EnvInput = Readonly<Record<string, string | undefined>>;
+
+/** Every variable the gateway reads (ENV_FILE is read by loadConfig before the others). */
+export const CONFIG_VARIABLES: readonly string[] = [...Object.keys(envSchema.shape), 'ENV_FILE'];
 
 export interface GatewayConfig {
   readonly env: 'production' | 'development' | 'test';
@@ -151,6 +165,29 @@ export interface GatewayConfig {
     readonly timeoutSeconds: number;
   };
   readonly streaming: { readonly enabled: boolean };
+  readonly auth: {
+    /** Inbound keys; empty: the gateway is open (no Authorization needed). */
+    readonly apiKeys: readonly string[];
+    /** Also require a key for /metrics and /metrics/prometheus. */
+    readonly protectMetrics: boolean;
+    /** Per-key bucket on top of the global one; undefined: off. */
+    readonly perKeyRequestsPerMinute: number | undefined;
+  };
+  /** How long in-flight requests and streams may run on after SIGTERM before they are ended. */
+  readonly shutdown: { readonly timeoutMs: number };
+  readonly limits: {
+    readonly maxMessages: number;
+    /** Longest silence between two upstream stream chunks. */
+    readonly streamIdleTimeoutMs: number;
+    /** Longest a stream may run in total. */
+    readonly streamMaxDurationMs: number;
+    /** Upstream calls in flight at once (a stream holds its slot until it ends). */
+    readonly maxConcurrentUpstream: number;
+    /** Requests that may wait for a slot; more are refused at once with 503. */
+    readonly upstreamQueueMax: number;
+    /** Longest wait for a slot before 503. */
+    readonly upstreamQueueTimeoutMs: number;
+  };
 }
 
 /** Start-up refused: `problems` names each bad variable and why. */
@@ -169,8 +206,31 @@ function deepFreeze<T extends object>(value: T): T {
   return Object.freeze(value);
 }
 
+/** Keys separated by commas, spaces or newlines; in a file, `#` starts a comment. */
+function splitKeys(raw: string | undefined): string[] {
+  if (raw === undefined) return [];
+  return raw
+    .split('\n')
+    .map((line) => line.replace(/#.*$/, ''))
+    .join(',')
+    .split(/[\s,]+/)
+    .filter((key) => key !== '');
+}
+
+function readKeysFile(path: string, readFile: (path: string) => string): string[] {
+  try {
+    return splitKeys(readFile(path));
+  } catch (error) {
+    const reason = error instanceof Error && 'code' in error ? String(error.code) : 'unreadable';
+    throw new ConfigError([`GATEWAY_API_KEYS_FILE: cannot read ${path} (${reason})`]);
+  }
+}
+
 /** Builds the config from a plain object of variables (tests pass one; main passes the environment). */
-export function parseConfig(env: EnvInput): GatewayConfig {
+export function parseConfig(
+  env: EnvInput,
+  readFile: (path: string) => string = (path) => readFileSync(path, 'utf8'),
+): GatewayConfig {
   const result = envSchema.safeParse(env);
   if (!result.success) {
     throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
@@ -180,6 +240,20 @@ export function parseConfig(env: EnvInput): GatewayConfig {
   if (nodeEnv === 'production' && e.PROXYAPI_API_KEY === undefined) {
     throw new ConfigError([
       'PROXYAPI_API_KEY: required when NODE_ENV=production (demo mode is for development only)',
+    ]);
+  }
+  const apiKeys = [
+    ...new Set([
+      ...splitKeys(e.GATEWAY_API_KEYS),
+      ...(e.GATEWAY_API_KEYS_FILE === undefined ? [] : readKeysFile(e.GATEWAY_API_KEYS_FILE, readFile)),
+    ]),
+  ];
+  if (e.GATEWAY_API_KEYS_FILE !== undefined && apiKeys.length === 0) {
+    throw new ConfigError(['GATEWAY_API_KEYS_FILE: the file holds no keys (the gateway would be open)']);
+  }
+  if (e.RATE_LIMIT_PER_KEY_REQUESTS_PER_MINUTE > 0 && apiKeys.length === 0) {
+    throw new ConfigError([
+      'RATE_LIMIT_PER_KEY_REQUESTS_PER_MINUTE: needs GATEWAY_API_KEYS (without keys every caller is the same)',
     ]);
   }
   return deepFreeze({
@@ -215,6 +289,21 @@ export function parseConfig(env: EnvInput): GatewayConfig {
       timeoutSeconds: e.CIRCUIT_BREAKER_TIMEOUT,
     },
     streaming: { enabled: e.STREAMING_ENABLED },
+    auth: {
+      apiKeys,
+      protectMetrics: e.METRICS_REQUIRE_API_KEY,
+      perKeyRequestsPerMinute:
+        e.RATE_LIMIT_PER_KEY_REQUESTS_PER_MINUTE === 0 ? undefined : e.RATE_LIMIT_PER_KEY_REQUESTS_PER_MINUTE,
+    },
+    shutdown: { timeoutMs: e.SHUTDOWN_TIMEOUT_MS },
+    limits: {
+      maxMessages: e.MAX_MESSAGES,
+      streamIdleTimeoutMs: e.STREAM_IDLE_TIMEOUT_MS,
+      streamMaxDurationMs: e.STREAM_MAX_DURATION_MS,
+      maxConcurrentUpstream: e.UPSTREAM_MAX_CONCURRENT,
+      upstreamQueueMax: e.UPSTREAM_QUEUE_MAX,
+      upstreamQueueTimeoutMs: e.UPSTREAM_QUEUE_TIMEOUT_MS,
+    },
   });
 }
 

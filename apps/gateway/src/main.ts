@@ -39,9 +39,12 @@ async function main(): Promise<void> {
       process.exit(1);
     }
     closing = true;
-    logger.info({ signal }, 'Shutting down');
-    app.close().then(
-      () => process.exit(0),
+    logger.info({ signal, timeout_ms: config.shutdown.timeoutMs }, 'Shutting down: finishing open requests');
+    app.gracefulClose(config.shutdown.timeoutMs).then(
+      () => {
+        logger.info('Shutdown complete');
+        process.exit(0);
+      },
       (error: unknown) => {
         logger.error({ err: error }, 'Shutdown failed');
         process.exit(1);

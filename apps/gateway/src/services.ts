@@ -2,22 +2,29 @@
 import {
   type ChatService,
   type CircuitBreaker,
+  type ConcurrencySnapshot,
   createChatService,
   createCircuitBreaker,
+  createConcurrencyLimiter,
   createMemoryCacheStore,
+  createMemoryTicketStore,
   createRateLimiter,
   createRedisCacheStore,
   createRedisClient,
+  createRedisTicketStore,
   createResponseCache,
   createRetryPolicy,
   createUpstreamClient,
   type RateLimiter,
   type ResponseCache,
   type ResponseCacheSnapshot,
+  type TicketStore,
 } from '@llm-gateway/core';
 import type { Redis } from 'ioredis';
 import type { GatewayConfig } from './config.js';
 import type { GatewayLogger } from './logger.js';
+import { createPrometheusMetrics, type PrometheusMetrics } from './metrics/prometheus-metrics.js';
+import { createReadiness, type Readiness } from './readiness.js';
 
 export interface MetricsSnapshot {
   circuit_breaker: {
@@ -31,11 +38,18 @@ export interface MetricsSnapshot {
   cache_enabled: boolean;
   cache: ResponseCacheSnapshot | null;
   streaming_enabled: boolean;
+  upstream_concurrency: ConcurrencySnapshot;
 }
 
 export interface GatewayServices {
   chat: ChatService;
+  /** Prepared tRPC streams waiting to be opened (in Redis when configured, so any instance can open them). */
+  tickets: TicketStore;
   snapshot(): Promise<MetricsSnapshot>;
+  /** This instance's Prometheus registry, fed by the components' events. */
+  metrics: PrometheusMetrics;
+  /** GET /health/ready; graceful shutdown calls `readiness.markShuttingDown()`. */
+  readiness: Readiness;
   close(): Promise<void>;
 }
 
@@ -46,12 +60,17 @@ export interface CreateServicesOptions {
   upstreamBaseUrl?: string;
 }
 
-function createBreaker(config: GatewayConfig, logger: GatewayLogger): CircuitBreaker | undefined {
+function createBreaker(
+  config: GatewayConfig,
+  logger: GatewayLogger,
+  metrics: PrometheusMetrics,
+): CircuitBreaker | undefined {
   if (!config.circuitBreaker.enabled) return undefined;
   return createCircuitBreaker({
     failureThreshold: config.circuitBreaker.failureThreshold,
     openMs: config.circuitBreaker.timeoutSeconds * 1000,
     onEvent: ({ from, to, snapshot }) => {
+      metrics.breakerTransition(from, to);
       if (to === 'open')
         logger.warn({ from, to, half_open_at: snapshot.half_open_at }, 'Circuit breaker opened');
       else if (to === 'closed') logger.info({ from, to }, 'Circuit breaker closed');
@@ -60,19 +79,32 @@ function createBreaker(config: GatewayConfig, logger: GatewayLogger): CircuitBre
   });
 }
 
+/** The shared bucket (`scope: gateway`) or the per-API-key buckets (`scope: key`). */
 function createLimiter(
+  scope: 'gateway' | 'key',
+  requestsPerMinute: number,
   config: GatewayConfig,
   logger: GatewayLogger,
   redis: Redis | undefined,
-): RateLimiter | undefined {
-  if (!config.rateLimit.enabled) return undefined;
+  metrics: PrometheusMetrics,
+): RateLimiter {
+  const keyPrefix = `${config.redis.keyPrefix}ratelimit:${scope === 'key' ? 'key:' : ''}`;
   return createRateLimiter({
-    requestsPerMinute: config.rateLimit.requestsPerMinute,
-    ...(redis ? { redis: { client: redis, keyPrefix: `${config.redis.keyPrefix}ratelimit:` } } : {}),
+    requestsPerMinute,
+    ...(redis ? { redis: { client: redis, keyPrefix } } : {}),
     onEvent: (event) => {
-      if (event.type === 'limited')
-        logger.warn({ retry_after_ms: Math.round(event.retryAfterMs) }, 'Rate limit reached');
-      else if (event.backend === 'memory') {
+      if (event.type === 'limited') {
+        metrics.rateLimited();
+        const retryAfterMs = Math.round(event.retryAfterMs);
+        if (scope === 'key')
+          logger.warn(
+            { key_id: event.key, retry_after_ms: retryAfterMs },
+            'Rate limit reached for an API key',
+          );
+        else logger.warn({ retry_after_ms: retryAfterMs }, 'Rate limit reached');
+      } else if (scope === 'key') {
+        // The shared limiter reports Redis switches; the per-key one uses the same client.
+      } else if (event.backend === 'memory') {
         logger.warn({ reason: event.reason }, 'Rate limiter: Redis unreachable, using the in-memory bucket');
       } else logger.info('Rate limiter: Redis is back, using the shared bucket');
     },
@@ -103,6 +135,16 @@ function createCache(
   });
 }
 
+/** Long enough for a client to open the stream right after preparing it, short enough to hold little. */
+const STREAM_TICKET_TTL_MS = 30_000;
+const STREAM_TICKET_MAX_BYTES = 64 * 1024 * 1024;
+
+function createTickets(config: GatewayConfig, redis: Redis | undefined): TicketStore {
+  const memory = createMemoryTicketStore({ ttlMs: STREAM_TICKET_TTL_MS, maxBytes: STREAM_TICKET_MAX_BYTES });
+  if (!redis) return memory;
+  return createRedisTicketStore({ redis, keyPrefix: `${config.redis.keyPrefix}stream:`, fallback: memory });
+}
+
 export function createServices({ config, logger, upstreamBaseUrl }: CreateServicesOptions): GatewayServices {
   const redis = config.redis.url
     ? createRedisClient(config.redis.url, {
@@ -116,10 +158,24 @@ export function createServices({ config, logger, upstreamBaseUrl }: CreateServic
     baseUrl: upstreamBaseUrl ?? config.upstream.baseUrl,
     ...(config.upstream.apiKey === undefined ? {} : { apiKey: config.upstream.apiKey }),
     timeoutMs: config.upstream.timeoutMs,
+    streamIdleTimeoutMs: config.limits.streamIdleTimeoutMs,
+    streamMaxDurationMs: config.limits.streamMaxDurationMs,
   });
-  const breaker = createBreaker(config, logger);
-  const rateLimiter = createLimiter(config, logger, redis);
+  const concurrency = createConcurrencyLimiter({
+    maxConcurrent: config.limits.maxConcurrentUpstream,
+    maxQueue: config.limits.upstreamQueueMax,
+    queueTimeoutMs: config.limits.upstreamQueueTimeoutMs,
+  });
+  const metrics = createPrometheusMetrics();
+  const breaker = createBreaker(config, logger, metrics);
+  const rateLimiter = config.rateLimit.enabled
+    ? createLimiter('gateway', config.rateLimit.requestsPerMinute, config, logger, redis, metrics)
+    : undefined;
+  const perKey = config.auth.perKeyRequestsPerMinute;
+  const clientRateLimiter =
+    perKey === undefined ? undefined : createLimiter('key', perKey, config, logger, redis, metrics);
   const cache = createCache(config, logger, redis);
+  metrics.watch({ breaker, cache, rateLimiter, concurrency });
   const retry =
     config.retry.maxAttempts > 1
       ? createRetryPolicy({
@@ -128,11 +184,13 @@ export function createServices({ config, logger, upstreamBaseUrl }: CreateServic
           maxDelayMs: config.retry.maxDelayMs,
           maxRetryAfterMs: config.retry.retryAfterCapMs,
           deadlineMs: config.retry.deadlineMs,
-          onRetry: ({ attempt, delayMs, error }) =>
+          onRetry: ({ attempt, delayMs, error }) => {
+            metrics.retry();
             logger.info(
               { attempt, delay_ms: Math.round(delayMs), code: (error as { code?: unknown }).code },
               'Retrying upstream call',
-            ),
+            );
+          },
         })
       : undefined;
   const chat = createChatService({
@@ -140,20 +198,30 @@ export function createServices({ config, logger, upstreamBaseUrl }: CreateServic
     defaultModel: config.upstream.defaultModel,
     streamingEnabled: config.streaming.enabled,
     rateLimiter,
+    clientRateLimiter,
     retry,
     breaker,
     cache,
+    maxMessages: config.limits.maxMessages,
+    concurrency,
     onCacheLookup: ({ requestId, hit }) =>
       logger.info({ reqId: requestId }, hit ? 'Cache HIT' : 'Cache MISS'),
-    onUpstreamSuccess: ({ requestId, model, stream, latencyMs, attempts }) =>
+    onUpstreamSuccess: ({ requestId, model, stream, latencyMs, attempts }) => {
+      metrics.upstreamSuccess(stream, latencyMs / 1000);
       logger.info(
         { reqId: requestId, model, stream, attempts, latency_ms: Math.round(latencyMs) },
         'LLM completion success',
-      ),
+      );
+    },
+    onUpstreamFailure: ({ code }) => metrics.upstreamFailure(code),
+    onFirstChunk: ({ latencyMs }) => metrics.firstToken(latencyMs / 1000),
+    onStreamStart: () => metrics.streamStarted(),
+    onStreamEnd: () => metrics.streamEnded(),
   });
 
   return {
     chat,
+    tickets: createTickets(config, redis),
     snapshot: async () => {
       const limiter = rateLimiter ? await rateLimiter.snapshot() : undefined;
       return {
@@ -175,8 +243,11 @@ export function createServices({ config, logger, upstreamBaseUrl }: CreateServic
         cache_enabled: cache !== undefined,
         cache: cache ? cache.snapshot() : null,
         streaming_enabled: config.streaming.enabled,
+        upstream_concurrency: concurrency.snapshot(),
       };
     },
+    metrics,
+    readiness: createReadiness({ redis, breaker, timeoutMs: config.redis.commandTimeoutMs }),
     close: async () => {
       if (redis) await redis.quit().catch(() => redis.disconnect());
     },

@@ -1,8 +1,12 @@
 // Two gateway processes sharing one Redis share one rate limit; a Redis outage degrades to memory and back.
-import { type RedisServerHandle, startRedisServer } from '@llm-gateway/test-support';
+import {
+  type RedisServerHandle,
+  type SpawnedGateway,
+  spawnGateway,
+  startRedisServer,
+} from '@llm-gateway/test-support';
 import { startUpstreamSim, type UpstreamSim } from '@llm-gateway/upstream-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type SpawnedGateway, spawnGateway } from './support/spawn-gateway.js';
 import { UPSTREAM_KEY } from './support/start-gateway.js';
 
 let redis: RedisServerHandle;

@@ -73,3 +73,12 @@ export type ChatMessage = z.infer<typeof chatMessageSchema>;
 export type ChatCompletionRequest = z.infer<typeof chatCompletionRequestSchema>;
 /** What callers may send (the same shape; `model` is optional and defaults to the configured model). */
 export type ChatCompletionRequestInput = z.input<typeof chatCompletionRequestSchema>;
+
+/** Drops index signatures, keeping the named keys: the type a typed caller writes against. */
+type KnownKeys<T> = { [K in keyof T as string extends K ? never : number extends K ? never : K]: T[K] };
+
+/**
+ * A chat request as the typed client takes it: the known OpenAI fields only, so a misspelt field
+ * fails to compile (REST still forwards unknown fields). `stream` is absent: the procedure decides.
+ */
+export type TypedChatRequest = Omit<KnownKeys<ChatCompletionRequestInput>, 'stream'>;

@@ -1,3 +1,4 @@
 // Public surface of @llm-gateway/test-support.
 export * from './openai-schemas.js';
 export * from './redis-server.js';
+export * from './spawn-gateway.js';

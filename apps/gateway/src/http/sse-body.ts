@@ -1,6 +1,7 @@
 // Encodes typed chunks as the SSE bytes OpenAI clients read: `data: {json}\n\n` … `data: [DONE]\n\n`.
 import type { ChatCompletionChunk } from '@llm-gateway/contracts';
 import type { FastifyBaseLogger } from 'fastify';
+import { type Drain, reportedError } from './drain.js';
 import { toGatewayError } from './to-gateway-error.js';
 
 export const SSE_HEADERS = {
@@ -17,6 +18,14 @@ export function encodeSseData(value: unknown): string {
   return `data: ${JSON.stringify(value)}\n\n`;
 }
 
+export interface SseBodyContext {
+  /** The client went away: nothing more is written. */
+  client: AbortSignal;
+  /** The shutdown deadline passed: the stream ends with a `shutting_down` error event. */
+  drain: Drain;
+  log: FastifyBaseLogger;
+}
+
 /**
  * The body of an SSE answer whose first chunk is already in hand. A failure after that is written as a
  * `data: {"error":…}` event with no `[DONE]`, so no client mistakes a broken stream for a finished one.
@@ -24,7 +33,7 @@ export function encodeSseData(value: unknown): string {
 export async function* sseBody(
   first: IteratorResult<ChatCompletionChunk>,
   rest: AsyncIterator<ChatCompletionChunk>,
-  context: { signal: AbortSignal; log: FastifyBaseLogger },
+  context: SseBodyContext,
 ): AsyncGenerator<string> {
   try {
     let next = first;
@@ -34,8 +43,8 @@ export async function* sseBody(
     }
     yield SSE_DONE;
   } catch (error) {
-    if (context.signal.aborted) return;
-    const gatewayError = toGatewayError(error);
+    if (context.client.aborted) return;
+    const gatewayError = toGatewayError(reportedError(error, context.drain));
     context.log.warn({ err: error, code: gatewayError.code }, 'Stream failed after it began');
     yield encodeSseData(gatewayError.toJSON());
   } finally {

@@ -1,14 +1,17 @@
 // REST adapter for POST /v1/chat/completions: HTTP in, the chat service, JSON or SSE out.
 import { Readable } from 'node:stream';
 import { parseChatRequest } from '@llm-gateway/contracts';
-import { type CacheMode, type CallMeta, type ChatService, rateLimitHeaders } from '@llm-gateway/core';
+import { type CallMeta, type ChatService, rateLimitHeaders } from '@llm-gateway/core';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { cacheModeOf } from '../http/cache-mode.js';
 import { clientSignal } from '../http/client-signal.js';
+import { callSignal, type Drain, reportedError } from '../http/drain.js';
 import { SSE_HEADERS, sseBody } from '../http/sse-body.js';
 
 export interface ChatCompletionsRouteOptions {
   chat: ChatService;
   defaultModel: string;
+  drain: Drain;
 }
 
 /** Headers every chat answer carries, success or error: OpenAI's x-ratelimit-* family and x-cache. */
@@ -17,30 +20,20 @@ function applyMetaHeaders(reply: FastifyReply, meta: CallMeta): void {
   if (meta.cache) reply.header('x-cache', meta.cache === 'HIT' ? 'HIT' : 'MISS');
 }
 
-/** `Cache-Control: no-store` wins over `no-cache`; anything else uses the cache normally. */
-export function cacheModeOf(header: string | undefined): CacheMode {
-  if (!header) return 'default';
-  const directives = header
-    .toLowerCase()
-    .split(',')
-    .map((d) => d.trim());
-  if (directives.includes('no-store')) return 'no-store';
-  if (directives.includes('no-cache')) return 'no-cache';
-  return 'default';
-}
-
 export const chatCompletionsRoute: FastifyPluginAsync<ChatCompletionsRouteOptions> = async (app, options) => {
-  const { chat, defaultModel } = options;
+  const { chat, defaultModel, drain } = options;
 
   app.post('/v1/chat/completions', async (request, reply) => {
     const chatRequest = parseChatRequest(request.body);
     request.model = chatRequest.model ?? defaultModel;
     const meta: CallMeta = {};
+    const client = clientSignal(reply);
     const call = {
-      signal: clientSignal(reply),
+      signal: callSignal(client, drain),
       requestId: request.id,
       meta,
       cache: cacheModeOf(request.headers['cache-control']),
+      clientId: request.client?.keyId,
     };
     try {
       if (chatRequest.stream !== true) {
@@ -54,10 +47,15 @@ export const chatCompletionsRoute: FastifyPluginAsync<ChatCompletionsRouteOption
       const first = await chunks.next();
       applyMetaHeaders(reply, meta);
       reply.headers(SSE_HEADERS);
-      return reply.send(Readable.from(sseBody(first, chunks, { signal: call.signal, log: request.log })));
+      // If the body is torn down before it is first read, sseBody never runs its finally: close the
+      // chat stream here too (a no-op once it ended; queued behind a read in progress).
+      client.addEventListener('abort', () => void chunks.return(undefined).catch(() => undefined), {
+        once: true,
+      });
+      return reply.send(Readable.from(sseBody(first, chunks, { client, drain, log: request.log })));
     } catch (error) {
       applyMetaHeaders(reply, meta);
-      throw error;
+      throw reportedError(error, drain);
     }
   });
 };

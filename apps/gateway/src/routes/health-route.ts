@@ -1,21 +1,11 @@
 // GET /health: liveness in the spec's shape, plus which upstream mode the gateway runs in.
 import type { FastifyPluginAsync } from 'fastify';
+import type { HealthBody } from '../health-body.js';
 
 export interface HealthRouteOptions {
-  service: string;
-  version: string;
-  mode: 'real' | 'demo';
+  health: HealthBody;
 }
 
-export const healthRoute: FastifyPluginAsync<HealthRouteOptions> = async (app, options) => {
-  const body = {
-    status: 'healthy',
-    service: options.service,
-    version: options.version,
-    upstream:
-      options.mode === 'demo'
-        ? 'demo (embedded simulator; set PROXYAPI_API_KEY for the real upstream)'
-        : 'real',
-  };
-  app.get('/health', async () => body);
+export const healthRoute: FastifyPluginAsync<HealthRouteOptions> = async (app, { health }) => {
+  app.get('/health', async () => health);
 };

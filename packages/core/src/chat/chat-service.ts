@@ -1,17 +1,29 @@
 // The one chat engine REST and tRPC both call: cache, coalescing, admission, guarded upstream, answers.
-import type {
-  ChatCompletion,
-  ChatCompletionChunk,
-  ChatCompletionRequest,
-  ModelList,
+import {
+  type ChatCompletion,
+  type ChatCompletionChunk,
+  type ChatCompletionRequest,
+  GatewayError,
+  isGatewayError,
+  type ModelList,
 } from '@llm-gateway/contracts';
 import type { ResponseCache } from '../cache/response-cache.js';
 import { completionToChunks } from '../completion/completion-to-chunks.js';
+import type { ConcurrencyLimiter, ReleaseSlot } from '../concurrency/concurrency-limiter.js';
 import { type RateLimiter, rateLimitedError } from '../rate-limit/rate-limiter.js';
 import type { CircuitBreaker } from '../resilience/circuit-breaker.js';
 import type { RetryPolicy } from '../resilience/retry-policy.js';
 import type { UpstreamBody, UpstreamClient } from '../upstream/upstream-client.js';
-import type { CacheLookupEvent, CallOptions, ChatService, UpstreamSuccessEvent } from './chat-types.js';
+import type {
+  CacheLookupEvent,
+  CallOptions,
+  ChatService,
+  FirstChunkEvent,
+  StreamLifecycleEvent,
+  UpstreamFailureEvent,
+  UpstreamSuccessEvent,
+} from './chat-types.js';
+import { hasAnswerContent } from './chunk-content.js';
 import { type Flight, FlightRegistry } from './flight.js';
 import { createGuardedUpstream } from './guarded-upstream.js';
 import { asNonStream, wantsUsage, withModel } from './prepare-request.js';
@@ -25,18 +37,37 @@ export interface ChatServiceOptions {
   streamingEnabled: boolean;
   /** Guards calls that reach the upstream (absent: no limit). */
   rateLimiter?: RateLimiter | undefined;
+  /** A bucket per caller (`CallOptions.clientId`), checked before the shared one (absent: none). */
+  clientRateLimiter?: RateLimiter | undefined;
   /** Absent: one attempt per request. */
   retry?: RetryPolicy | undefined;
   /** Absent: no circuit breaker. */
   breaker?: CircuitBreaker | undefined;
   /** Absent: no caching and no coalescing. */
   cache?: ResponseCache | undefined;
+  /** Requests with more messages are refused with `invalid_request` before anything else (absent: no limit). */
+  maxMessages?: number | undefined;
+  /**
+   * Bounds the calls that reach the upstream (absent: no bound). Taken after admission, held until the
+   * answer or the stream ends; cache hits and coalesced followers take no slot.
+   */
+  concurrency?: ConcurrencyLimiter | undefined;
   /** Called after each successful upstream answer (for the "LLM completion success" log line). */
   onUpstreamSuccess?: (event: UpstreamSuccessEvent) => void;
   /** Called after each cache lookup (for the "Cache HIT" / "Cache MISS" log lines). */
   onCacheLookup?: (event: CacheLookupEvent) => void;
+  /** Called once per call that reached the upstream and failed (metrics). */
+  onUpstreamFailure?: (event: UpstreamFailureEvent) => void;
+  /** Called on the first content chunk of each fresh upstream stream (time-to-first-token metrics). */
+  onFirstChunk?: (event: FirstChunkEvent) => void;
+  /** Called when a `stream()` call starts serving and when it ends, whatever the path (streams-in-flight gauge). */
+  onStreamStart?: (event: StreamLifecycleEvent) => void;
+  onStreamEnd?: (event: StreamLifecycleEvent) => void;
   now?: () => number;
 }
+
+/** What `slot()` gives when there is no limiter: a release that does nothing. */
+const noSlot: ReleaseSlot = () => {};
 
 function withUsageFlag(completion: ChatCompletion, fromCache: boolean): ChatCompletion {
   const usage = completion.usage;
@@ -72,7 +103,7 @@ async function listModels(
 }
 
 export function createChatService(options: ChatServiceOptions): ChatService {
-  const { upstream, defaultModel, rateLimiter, cache } = options;
+  const { upstream, defaultModel, rateLimiter, clientRateLimiter, cache, maxMessages, concurrency } = options;
   const now = options.now ?? performance.now.bind(performance);
   const guarded = createGuardedUpstream({ upstream, retry: options.retry, breaker: options.breaker });
   const flights = new FlightRegistry();
@@ -83,15 +114,52 @@ export function createChatService(options: ChatServiceOptions): ChatService {
    */
   async function admit(callOptions: CallOptions | undefined): Promise<void> {
     guarded.assertAdmitted();
-    if (!rateLimiter) return;
-    const decision = await rateLimiter.take();
-    if (callOptions?.meta) callOptions.meta.rateLimit = decision;
-    if (!decision.allowed) throw rateLimitedError(decision);
+    const meta = callOptions?.meta;
+    // The caller's own bucket first: a noisy key is refused before it drains the one everyone shares.
+    const clientId = callOptions?.clientId;
+    const own = clientRateLimiter && clientId ? await clientRateLimiter.take(clientId) : undefined;
+    if (own && !own.allowed) {
+      if (meta) meta.rateLimit = own;
+      throw rateLimitedError(own, 'key');
+    }
+    const shared = rateLimiter ? await rateLimiter.take() : undefined;
+    if (shared && !shared.allowed) {
+      if (meta) meta.rateLimit = shared;
+      throw rateLimitedError(shared);
+    }
+    // Headers describe the bucket the caller can act on: its own when there is one.
+    const shown = own ?? shared;
+    if (meta && shown) meta.rateLimit = shown;
+  }
+
+  /**
+   * A slot for one upstream call. Taken after admission on purpose: a call the breaker or the rate limit
+   * refuses is refused at once instead of queueing first, and only calls that will really go upstream
+   * wait (their token is spent, so a queue timeout costs one token, as any failed call does).
+   */
+  async function slot(signal: AbortSignal | undefined): Promise<ReleaseSlot> {
+    return concurrency ? concurrency.acquire(signal) : noSlot;
+  }
+
+  /** Checked before the cache and the rate limit: such a request costs nothing and is never sent. */
+  function assertMessageCount(request: ChatCompletionRequest): void {
+    const count = request.messages.length;
+    if (maxMessages !== undefined && count > maxMessages) {
+      throw new GatewayError(
+        'invalid_request',
+        `Too many messages: ${count} (the gateway accepts at most ${maxMessages}).`,
+        { param: 'messages' },
+      );
+    }
   }
 
   /** Answers that cost the upstream nothing spend no token, but still report the bucket's state. */
   async function reportLimit(callOptions: CallOptions | undefined): Promise<void> {
-    if (rateLimiter && callOptions?.meta) callOptions.meta.rateLimit = await rateLimiter.peek();
+    const meta = callOptions?.meta;
+    if (!meta) return;
+    const clientId = callOptions?.clientId;
+    if (clientRateLimiter && clientId) meta.rateLimit = await clientRateLimiter.peek(clientId);
+    else if (rateLimiter) meta.rateLimit = await rateLimiter.peek();
   }
 
   function succeeded(
@@ -101,14 +169,41 @@ export function createChatService(options: ChatServiceOptions): ChatService {
     options.onUpstreamSuccess?.({ requestId: callOptions?.requestId, ...event });
   }
 
+  /** A caller who left is not an upstream failure: only failures the caller did not cause are reported. */
+  function failed(
+    callOptions: CallOptions | undefined,
+    signal: AbortSignal | undefined,
+    call: { model: string; stream: boolean; started: number },
+    error: unknown,
+  ): void {
+    if (!options.onUpstreamFailure || signal?.aborted) return;
+    options.onUpstreamFailure({
+      requestId: callOptions?.requestId,
+      model: call.model,
+      stream: call.stream,
+      code: isGatewayError(error) ? error.code : 'internal_error',
+      latencyMs: now() - call.started,
+    });
+  }
+
   async function fetchCompletion(
     body: UpstreamBody,
     callOptions: CallOptions | undefined,
     signal: AbortSignal | undefined,
   ) {
     await admit(callOptions);
+    const release = await slot(signal);
     const started = now();
-    const { completion, attempts } = await guarded.complete(body, signal);
+    let answer: Awaited<ReturnType<typeof guarded.complete>>;
+    try {
+      answer = await guarded.complete(body, signal);
+    } catch (error) {
+      failed(callOptions, signal, { model: body.model, stream: false, started }, error);
+      throw error;
+    } finally {
+      release();
+    }
+    const { completion, attempts } = answer;
     succeeded(callOptions, { model: body.model, stream: false, latencyMs: now() - started, attempts });
     return withUsageFlag(completion, false);
   }
@@ -119,14 +214,52 @@ export function createChatService(options: ChatServiceOptions): ChatService {
     signal: AbortSignal | undefined,
   ): AsyncGenerator<ChatCompletionChunk> {
     await admit(callOptions);
+    // Held until this generator ends, however it ends: done, failed, or the consumer's return(). A
+    // consumer that goes away may never resume or return() a suspended generator, so abort frees it too.
+    const release = await slot(signal);
+    signal?.addEventListener('abort', release, { once: true });
+    try {
+      yield* streamUpstream(body, callOptions, signal);
+    } finally {
+      signal?.removeEventListener('abort', release);
+      release();
+    }
+  }
+
+  async function* streamUpstream(
+    body: UpstreamBody,
+    callOptions: CallOptions | undefined,
+    signal: AbortSignal | undefined,
+  ): AsyncGenerator<ChatCompletionChunk> {
     const started = now();
-    const { first, rest, attempts } = await guarded.openStream(body, signal);
+    const call = { model: body.model, stream: true, started };
+    let opened: Awaited<ReturnType<typeof guarded.openStream>>;
+    try {
+      opened = await guarded.openStream(body, signal);
+    } catch (error) {
+      failed(callOptions, signal, call, error);
+      throw error;
+    }
+    const { first, rest, attempts } = opened;
+    // One flag test per chunk until the first token; nothing at all when nobody listens.
+    let awaitingFirstToken = options.onFirstChunk !== undefined;
     try {
       let next = first;
       while (next.done !== true) {
+        if (awaitingFirstToken && hasAnswerContent(next.value)) {
+          awaitingFirstToken = false;
+          options.onFirstChunk?.({
+            requestId: callOptions?.requestId,
+            model: body.model,
+            latencyMs: now() - started,
+          });
+        }
         yield markChunkFresh(next.value);
         next = await rest.next();
       }
+    } catch (error) {
+      failed(callOptions, signal, call, error);
+      throw error;
     } finally {
       await rest.return?.();
     }
@@ -188,6 +321,7 @@ export function createChatService(options: ChatServiceOptions): ChatService {
     request: ChatCompletionRequest,
     callOptions?: CallOptions,
   ): Promise<ChatCompletion> {
+    assertMessageCount(request);
     const body = withModel(request, defaultModel);
     const cached = await lookup(body, callOptions);
     if (!cached) return fetchCompletion(body, callOptions, callOptions?.signal);
@@ -205,41 +339,50 @@ export function createChatService(options: ChatServiceOptions): ChatService {
     request: ChatCompletionRequest,
     callOptions?: CallOptions,
   ): AsyncGenerator<ChatCompletionChunk> {
-    const body = withModel(request, defaultModel);
-    const includeUsage = wantsUsage(request);
-    const cached = await lookup(body, callOptions);
-    if (!cached) {
-      if (!options.streamingEnabled) {
-        const completion = await fetchCompletion(asNonStream(body), callOptions, callOptions?.signal);
-        yield* completionToChunks(completion, { includeUsage });
-      } else {
-        yield* fetchChunks({ ...body, stream: true }, callOptions, callOptions?.signal);
+    // Counted from the first next() to the end, however it ends (done, error, or the consumer's return()).
+    const lifecycle = { requestId: callOptions?.requestId };
+    options.onStreamStart?.(lifecycle);
+    try {
+      assertMessageCount(request);
+      const body = withModel(request, defaultModel);
+      const includeUsage = wantsUsage(request);
+      const cached = await lookup(body, callOptions);
+      if (!cached) {
+        if (!options.streamingEnabled) {
+          const completion = await fetchCompletion(asNonStream(body), callOptions, callOptions?.signal);
+          yield* completionToChunks(completion, { includeUsage });
+        } else {
+          yield* fetchChunks({ ...body, stream: true }, callOptions, callOptions?.signal);
+        }
+        return;
       }
-      return;
-    }
-    if (cached.hit) {
-      await reportLimit(callOptions);
-      yield* completionToChunks(withUsageFlag(cached.hit, true), { includeUsage });
-      return;
-    }
-    const joined = flights.get(cached.key) !== undefined;
-    const flight = flightFor(cached.key, body, callOptions, true);
-    if (joined) await reportLimit(callOptions);
-    if (flight.kind === 'json') {
-      yield* completionToChunks(withUsageFlag(await flight.completionFor(callOptions?.signal), false), {
-        includeUsage,
-      });
-      return;
-    }
-    for await (const chunk of flight.chunksFor(callOptions?.signal)) {
-      const shaped = forSubscriber(chunk, includeUsage);
-      if (shaped) yield shaped;
+      if (cached.hit) {
+        await reportLimit(callOptions);
+        yield* completionToChunks(withUsageFlag(cached.hit, true), { includeUsage });
+        return;
+      }
+      const joined = flights.get(cached.key) !== undefined;
+      const flight = flightFor(cached.key, body, callOptions, true);
+      if (joined) await reportLimit(callOptions);
+      if (flight.kind === 'json') {
+        yield* completionToChunks(withUsageFlag(await flight.completionFor(callOptions?.signal), false), {
+          includeUsage,
+        });
+        return;
+      }
+      for await (const chunk of flight.chunksFor(callOptions?.signal)) {
+        const shaped = forSubscriber(chunk, includeUsage);
+        if (shaped) yield shaped;
+      }
+    } finally {
+      options.onStreamEnd?.(lifecycle);
     }
   }
 
   return {
     complete,
     stream,
+    validate: assertMessageCount,
     listModels: (callOptions) => listModels(upstream, defaultModel, callOptions),
   };
 }

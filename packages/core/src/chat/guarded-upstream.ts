@@ -1,6 +1,6 @@
 // Upstream calls under the resilience policies: retry( circuit breaker( one upstream attempt ) ).
 import type { ChatCompletion, ChatCompletionChunk } from '@llm-gateway/contracts';
-import type { CircuitBreaker } from '../resilience/circuit-breaker.js';
+import type { BreakerPermit, CircuitBreaker } from '../resilience/circuit-breaker.js';
 import { classifyFailure } from '../resilience/failure-classifier.js';
 import type { RetryPolicy } from '../resilience/retry-policy.js';
 import type { UpstreamBody, UpstreamClient } from '../upstream/upstream-client.js';
@@ -17,7 +17,10 @@ export interface GuardedUpstream {
     body: UpstreamBody,
     signal: AbortSignal | undefined,
   ): Promise<{ completion: ChatCompletion; attempts: number }>;
-  /** Retries and the breaker cover opening the stream up to its first chunk; after that, never. */
+  /**
+   * Retries cover opening the stream up to its first chunk; after that, never. The breaker sample of a
+   * stream is its whole outcome: a failure mid-stream (e.g. an idle timeout) counts like any other.
+   */
   openStream(body: UpstreamBody, signal: AbortSignal | undefined): Promise<OpenedStream>;
   /** Fails at once with `circuit_open` when the breaker would refuse, before any cost is paid. */
   assertAdmitted(): void;
@@ -29,6 +32,36 @@ export interface GuardedUpstreamOptions {
   retry?: RetryPolicy | undefined;
   /** Absent: no breaker. */
   breaker?: CircuitBreaker | undefined;
+}
+
+/** Records a failed call: only failures that say the upstream is unhealthy count against it. */
+function recordFailure(permit: BreakerPermit, error: unknown): void {
+  if (classifyFailure(error).breakerFailure) permit.failure();
+  else permit.release();
+}
+
+/** The rest of a stream, settling its breaker permit when the stream ends, however it ends. */
+function settledAtEnd(
+  rest: AsyncIterator<ChatCompletionChunk>,
+  permit: BreakerPermit,
+): AsyncIterator<ChatCompletionChunk> {
+  return {
+    async next() {
+      try {
+        const result = await rest.next();
+        if (result.done === true) permit.success();
+        return result;
+      } catch (error) {
+        recordFailure(permit, error);
+        throw error;
+      }
+    },
+    async return(value?: unknown) {
+      // The consumer stopped reading: says nothing about the upstream.
+      permit.release();
+      return (await rest.return?.(value)) ?? { done: true, value: undefined };
+    },
+  };
 }
 
 /**
@@ -45,8 +78,34 @@ export function createGuardedUpstream({ upstream, retry, breaker }: GuardedUpstr
       permit.success();
       return value;
     } catch (error) {
-      if (classifyFailure(error).breakerFailure) permit.failure();
-      else permit.release();
+      recordFailure(permit, error);
+      throw error;
+    }
+  }
+
+  /** One stream attempt up to its first chunk; the permit goes on with the stream (see settledAtEnd). */
+  async function attemptStream(body: UpstreamBody, signal: AbortSignal | undefined) {
+    const permit = breaker?.acquire();
+    try {
+      const chunks = await upstream.openStream(body, { signal });
+      const rest = chunks[Symbol.asyncIterator]();
+      let first: IteratorResult<ChatCompletionChunk>;
+      try {
+        first = await rest.next();
+      } catch (error) {
+        await rest.return?.();
+        throw error;
+      }
+      if (!permit) return { first, rest };
+      // A half-open probe closes the breaker on its first chunk: the upstream answers again, and
+      // everyone else should not be refused for as long as one long stream runs.
+      if (permit.probe || first.done === true) {
+        permit.success();
+        return { first, rest };
+      }
+      return { first, rest: settledAtEnd(rest, permit) };
+    } catch (error) {
+      if (permit) recordFailure(permit, error);
       throw error;
     }
   }
@@ -58,7 +117,7 @@ export function createGuardedUpstream({ upstream, retry, breaker }: GuardedUpstr
     let attempts = 0;
     const once = (attemptSignal: AbortSignal | undefined) => {
       attempts += 1;
-      return attempt(() => run(attemptSignal));
+      return run(attemptSignal);
     };
     const value = retry
       ? await retry.execute((_n, attemptSignal) => once(attemptSignal ?? signal), signal ? { signal } : {})
@@ -72,21 +131,14 @@ export function createGuardedUpstream({ upstream, retry, breaker }: GuardedUpstr
     },
 
     async complete(body, signal) {
-      const { value, attempts } = await withRetry(signal, (s) => upstream.complete(body, { signal: s }));
+      const { value, attempts } = await withRetry(signal, (s) =>
+        attempt(() => upstream.complete(body, { signal: s })),
+      );
       return { completion: value, attempts };
     },
 
     async openStream(body, signal) {
-      const { value, attempts } = await withRetry(signal, async (s) => {
-        const chunks = await upstream.openStream(body, { signal: s });
-        const rest = chunks[Symbol.asyncIterator]();
-        try {
-          return { first: await rest.next(), rest };
-        } catch (error) {
-          await rest.return?.();
-          throw error;
-        }
-      });
+      const { value, attempts } = await withRetry(signal, (s) => attemptStream(body, s));
       return { ...value, attempts };
     },
   };

@@ -50,12 +50,16 @@ export function rateLimitHeaders(decision: RateLimitDecision): Record<string, st
 }
 
 /** The 429 for a refused decision, carrying Retry-After (via retryAfterMs) and the rate-limit headers. */
-export function rateLimitedError(decision: RateLimitDecision): GatewayError {
+export function rateLimitedError(
+  decision: RateLimitDecision,
+  scope: 'gateway' | 'key' = 'gateway',
+): GatewayError {
   const wait = formatSeconds(decision.retryAfterMs).slice(0, -1);
   const requests = decision.limit === 1 ? 'request' : 'requests';
+  const what = scope === 'key' ? 'Rate limit for this API key' : 'Rate limit';
   return new GatewayError(
     'rate_limit_exceeded',
-    `Rate limit reached: ${decision.limit} ${requests} per minute. Try again in ${wait} s.`,
+    `${what} reached: ${decision.limit} ${requests} per minute. Try again in ${wait} s.`,
     { retryAfterMs: decision.retryAfterMs, headers: rateLimitHeaders(decision) },
   );
 }

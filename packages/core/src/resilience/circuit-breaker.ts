@@ -27,6 +27,8 @@ export type CircuitBreakerEvent = {
 
 /** The right to make one upstream call; records its outcome at most once (later calls are ignored). */
 export interface BreakerPermit {
+  /** The one call let through while half-open: its outcome closes or reopens the breaker. */
+  readonly probe: boolean;
   success(): void;
   failure(): void;
   /** neither (client cancel, 4xx): frees a half-open probe slot without changing state */
@@ -124,6 +126,7 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
       return issuedIn === epoch;
     };
     return {
+      probe,
       success() {
         if (!claim()) return;
         if (probe) transition('closed');

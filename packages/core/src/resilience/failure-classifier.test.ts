@@ -19,6 +19,7 @@ const EXPECTED: Record<GatewayErrorCode, FailureClassification> = {
   unsupported_media_type: { retryable: false, breakerFailure: false },
   body_too_large: { retryable: false, breakerFailure: false },
   not_found: { retryable: false, breakerFailure: false },
+  stream_not_found: { retryable: false, breakerFailure: false },
   invalid_api_key: { retryable: false, breakerFailure: false },
   overloaded: { retryable: false, breakerFailure: false },
   shutting_down: { retryable: false, breakerFailure: false },

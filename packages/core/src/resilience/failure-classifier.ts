@@ -50,6 +50,7 @@ function classifyCode(code: GatewayErrorCode, upstreamStatus: number | undefined
     case 'unsupported_media_type':
     case 'body_too_large':
     case 'not_found':
+    case 'stream_not_found':
     case 'invalid_api_key':
     case 'overloaded':
     case 'shutting_down':

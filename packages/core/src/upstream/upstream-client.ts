@@ -3,11 +3,13 @@ import {
   type ChatCompletion,
   type ChatCompletionChunk,
   GatewayError,
+  isGatewayError,
   type ModelList,
 } from '@llm-gateway/contracts';
 import ky, { type KyInstance } from 'ky';
 import { decodeChunkEvent } from '../sse/chunk-decoder.js';
 import { parseSseData } from '../sse/parse-sse.js';
+import { type StreamDeadlines, startStreamDeadlines } from './stream-deadlines.js';
 import { errorFromResponse, errorFromThrown } from './upstream-errors.js';
 
 export interface UpstreamClientOptions {
@@ -17,9 +19,13 @@ export interface UpstreamClientOptions {
   apiKey?: string;
   /** Time allowed for a non-stream answer, or for a stream's response headers. */
   timeoutMs: number;
+  /** Longest silence between two chunks of an open stream (absent: no limit); then `upstream_timeout`. */
+  streamIdleTimeoutMs?: number | undefined;
+  /** Longest an open stream may run in total (absent: no limit); then `upstream_timeout`. */
+  streamMaxDurationMs?: number | undefined;
   /** Swap the fetch implementation (ky accepts any WHATWG fetch). */
   fetch?: typeof fetch;
-  /** Clock for Retry-After dates. */
+  /** Clock for Retry-After dates and stream deadlines. */
   now?: () => number;
 }
 
@@ -96,7 +102,11 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
         await failIfNotOk(res);
         return res;
       }, callOptions);
-      return streamChunks(response, callOptions?.signal);
+      return streamChunks(response, callOptions?.signal, {
+        idleTimeoutMs: options.streamIdleTimeoutMs,
+        maxDurationMs: options.streamMaxDurationMs,
+        now,
+      });
     },
 
     listModels(callOptions) {
@@ -135,16 +145,58 @@ function isModelList(value: unknown): value is ModelList {
   return typeof value === 'object' && value !== null && Array.isArray((value as { data?: unknown }).data);
 }
 
+/** The caller's signal and the stream's deadlines as one signal (no deadlines configured: the caller's). */
+function watch(
+  signal: AbortSignal | undefined,
+  limits: StreamLimits,
+): { signal: AbortSignal | undefined; deadlines: StreamDeadlines | undefined; stop: () => void } {
+  if (limits.idleTimeoutMs === undefined && limits.maxDurationMs === undefined)
+    return { signal, deadlines: undefined, stop: () => {} };
+  const deadlines = startStreamDeadlines(limits);
+  if (!signal) return { signal: deadlines.signal, deadlines, stop: deadlines.dispose };
+  // One controller for both, so the reader has a single signal to obey; no AbortSignal.any, whose
+  // followers Node 20 keeps alive longer than the stream.
+  const both = new AbortController();
+  const onCaller = () => both.abort(signal.reason);
+  const onDeadline = () => both.abort(deadlines.signal.reason);
+  if (signal.aborted) onCaller();
+  signal.addEventListener('abort', onCaller, { once: true });
+  deadlines.signal.addEventListener('abort', onDeadline, { once: true });
+  return {
+    signal: both.signal,
+    deadlines,
+    stop: () => {
+      deadlines.dispose();
+      signal.removeEventListener('abort', onCaller);
+      deadlines.signal.removeEventListener('abort', onDeadline);
+    },
+  };
+}
+
+interface StreamLimits {
+  idleTimeoutMs: number | undefined;
+  maxDurationMs: number | undefined;
+  now: () => number;
+}
+
 async function* streamChunks(
   response: Response,
-  signal: AbortSignal | undefined,
+  callerSignal: AbortSignal | undefined,
+  limits: StreamLimits,
 ): AsyncGenerator<ChatCompletionChunk> {
   const body = response.body;
   if (body === null) throw new GatewayError('upstream_bad_response', 'The upstream sent an empty stream.');
+  const { signal, deadlines, stop } = watch(callerSignal, limits);
+  // Aborting `signal` cancels the body, which closes the upstream connection.
+  const events = parseSseData(body, signal ? { signal } : {});
   let complete = false;
   try {
-    for await (const data of parseSseData(body, signal ? { signal } : {})) {
-      const decoded = decodeChunkEvent(data);
+    for (;;) {
+      deadlines?.waiting();
+      const next = await events.next();
+      deadlines?.received();
+      if (next.done === true) break;
+      const decoded = decodeChunkEvent(next.value);
       if (decoded === 'done') {
         complete = true;
         break;
@@ -153,10 +205,16 @@ async function* streamChunks(
       yield decoded;
     }
   } catch (error) {
-    if (signal?.aborted) throw clientClosed();
+    if (callerSignal?.aborted) throw clientClosed();
+    const expired = deadlines?.signal.reason;
+    if (deadlines?.signal.aborted && isGatewayError(expired)) throw expired;
     throw errorFromThrown(error, false);
+  } finally {
+    stop();
+    // Ended early ([DONE], the consumer's return(), an error): the parser cancels the body.
+    await events.return(undefined);
   }
-  if (signal?.aborted) throw clientClosed();
+  if (callerSignal?.aborted) throw clientClosed();
   // A stream that stops before any finish_reason or [DONE] was cut off: never pass that off as a clean end.
   if (!complete)
     throw new GatewayError('upstream_bad_response', 'The upstream stream ended before it was complete.');

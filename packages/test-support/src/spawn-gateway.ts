@@ -11,13 +11,19 @@ export interface SpawnedGateway {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+/** The same path from src/ (tests) and dist/: both sit three levels below the repository root. */
+const MAIN = fileURLToPath(new URL('../../../apps/gateway/dist/main.js', import.meta.url));
 
+/** `env` replaces the parent's environment (only PATH is kept), so a developer's .env or shell leaks nothing in. */
 export async function spawnGateway(env: Record<string, string>, timeoutMs = 10_000): Promise<SpawnedGateway> {
   const child = spawn(process.execPath, [MAIN], {
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // A crashed test run must not leave a gateway behind; exit handlers must be synchronous.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.off('exit', killOnExit));
   const output: string[] = [];
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(
@@ -47,7 +53,8 @@ export async function spawnGateway(env: Record<string, string>, timeoutMs = 10_0
     process: child,
     output,
     stop: async (signal = 'SIGTERM') => {
-      if (child.exitCode !== null) return child.exitCode;
+      // A process killed by a signal has no exit code, only a signalCode; either means it is gone.
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       child.kill(signal);
       const [code] = (await once(child, 'exit')) as [number | null];
       return code;

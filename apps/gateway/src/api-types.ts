@@ -1,0 +1,6 @@
+// Types-only entry for the typed client: the router's type and the shapes its procedures return.
+
+export type { HealthBody } from './health-body.js';
+export type { MetricsSnapshot } from './services.js';
+export type { AppRouter } from './trpc/app-router.js';
+export type { GatewayErrorData } from './trpc/trpc-errors.js';

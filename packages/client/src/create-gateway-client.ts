@@ -1,0 +1,117 @@
+// createGatewayClient: the typed client over the gateway's tRPC API (HTTP for calls, SSE for streams).
+import type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  ModelList,
+  TypedChatRequest,
+} from '@llm-gateway/contracts';
+import type { AppRouter, HealthBody, MetricsSnapshot } from '@llm-gateway/gateway/api-types';
+import { createTRPCClient, httpLink, httpSubscriptionLink, splitLink } from '@trpc/client';
+import { EventSource as FetchEventSource } from 'eventsource';
+import superjson from 'superjson';
+import { toClientError } from './gateway-client-error.js';
+import { iterateSubscription } from './subscription-iterator.js';
+
+export interface GatewayClientOptions {
+  /** The gateway's base URL, e.g. `http://localhost:8001` (the API lives under `/trpc`). */
+  url: string;
+  /** Sent as `Authorization: Bearer <apiKey>` on every call and stream. */
+  apiKey?: string;
+  /** Extra headers for every call and stream. */
+  headers?: Record<string, string>;
+  /** A fetch implementation (default: the global one); streams use it too. */
+  fetch?: typeof fetch;
+  /** How long a stream may take to connect before it fails with `gateway_unreachable` (default 10 s). */
+  connectTimeoutMs?: number;
+}
+
+export interface CallOptions {
+  /** Aborts the call; for a stream, the gateway aborts its upstream call too. */
+  signal?: AbortSignal;
+}
+
+export interface GatewayClient {
+  chat: {
+    /** One complete answer; `usage.from_cache` says whether the gateway's cache served it. */
+    complete(request: TypedChatRequest, options?: CallOptions): Promise<ChatCompletion>;
+    /** Chunks as they arrive. Breaking out of the loop or aborting cancels the upstream call. */
+    stream(request: TypedChatRequest, options?: CallOptions): AsyncGenerator<ChatCompletionChunk>;
+    /** Only the text: each chunk's content delta, empty ones skipped. */
+    streamText(request: TypedChatRequest, options?: CallOptions): AsyncGenerator<string>;
+  };
+  health(options?: CallOptions): Promise<HealthBody>;
+  metrics(options?: CallOptions): Promise<MetricsSnapshot>;
+  models(options?: CallOptions): Promise<ModelList>;
+}
+
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
+/** Rethrows as GatewayClientError; an abort by the caller stays the caller's abort reason. */
+async function call<T>(run: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    signal?.throwIfAborted();
+    throw toClientError(error);
+  }
+}
+
+export function createGatewayClient(options: GatewayClientOptions): GatewayClient {
+  const url = `${options.url.replace(/\/+$/, '')}/trpc`;
+  const headers: Record<string, string> = {
+    ...options.headers,
+    ...(options.apiKey === undefined ? {} : { authorization: `Bearer ${options.apiKey}` }),
+  };
+  const fetchImpl = options.fetch ?? globalThis.fetch;
+  const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+
+  const trpc = createTRPCClient<AppRouter>({
+    links: [
+      splitLink({
+        condition: (op) => op.type === 'subscription',
+        // A fetch-based EventSource (Node 20 has none, and a browser's cannot send headers).
+        true: httpSubscriptionLink({
+          url,
+          transformer: superjson,
+          EventSource: FetchEventSource,
+          eventSourceOptions: () => ({
+            fetch: (input, init) => fetchImpl(input, { ...init, headers: { ...init.headers, ...headers } }),
+          }),
+        }),
+        false: httpLink({
+          url,
+          transformer: superjson,
+          headers,
+          fetch: (input, init) => fetchImpl(input, init as RequestInit),
+        }),
+      }),
+    ],
+  });
+
+  async function* stream(request: TypedChatRequest, callOptions: CallOptions = {}) {
+    const { signal } = callOptions;
+    const { streamId } = await call(() => trpc.chat.startStream.mutate(request, callOptions), signal);
+    yield* iterateSubscription<ChatCompletionChunk>(
+      (callbacks) => trpc.chat.stream.subscribe({ streamId }, { ...callbacks, ...callOptions }),
+      { signal, connectTimeoutMs },
+    );
+  }
+
+  return {
+    chat: {
+      complete: (request, callOptions = {}) =>
+        call(() => trpc.chat.complete.mutate(request, callOptions), callOptions.signal),
+      stream,
+      async *streamText(request, callOptions) {
+        for await (const chunk of stream(request, callOptions)) {
+          const text = chunk.choices[0]?.delta?.content;
+          if (text) yield text;
+        }
+      },
+    },
+    health: (callOptions = {}) => call(() => trpc.health.query(undefined, callOptions), callOptions.signal),
+    metrics: (callOptions = {}) => call(() => trpc.metrics.query(undefined, callOptions), callOptions.signal),
+    models: (callOptions = {}) =>
+      call(() => trpc.models.list.query(undefined, callOptions), callOptions.signal),
+  };
+}

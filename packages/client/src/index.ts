@@ -1,0 +1,20 @@
+// Public surface of @llm-gateway/client.
+export type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  GatewayErrorCode,
+  ModelList,
+  TypedChatRequest,
+} from '@llm-gateway/contracts';
+export type { HealthBody, MetricsSnapshot } from '@llm-gateway/gateway/api-types';
+export {
+  type CallOptions,
+  createGatewayClient,
+  type GatewayClient,
+  type GatewayClientOptions,
+} from './create-gateway-client.js';
+export {
+  type ClientErrorCode,
+  GatewayClientError,
+  type GatewayClientErrorOptions,
+} from './gateway-client-error.js';

@@ -1,0 +1,19 @@
+// Whether a stream chunk carries answer content: what "first token" means for time-to-first-token.
+import type { ChatCompletionChunk } from '@llm-gateway/contracts';
+
+/**
+ * True when some choice's delta has text, a tool call or a refusal. The opening role-only chunk
+ * (`{"role":"assistant","content":""}`) and the final usage chunk do not count: providers send the
+ * former with the response headers, long before any token is generated.
+ */
+export function hasAnswerContent(chunk: ChatCompletionChunk): boolean {
+  for (const choice of chunk.choices) {
+    const delta = choice.delta;
+    // Only the `choices` array is checked by the decoder; a provider's odd choice must not throw here.
+    if (typeof delta !== 'object' || delta === null) continue;
+    if (typeof delta.content === 'string' && delta.content !== '') return true;
+    if (Array.isArray(delta.tool_calls) && delta.tool_calls.length > 0) return true;
+    if (typeof delta.refusal === 'string' && delta.refusal !== '') return true;
+  }
+  return false;
+}

@@ -1,0 +1,109 @@
+// Tests for stream tickets: exactly-once claims, expiry, the memory bound, and sharing through Redis.
+import { randomUUID } from 'node:crypto';
+import { isGatewayError } from '@llm-gateway/contracts';
+import { type RedisServerHandle, startRedisServer } from '@llm-gateway/test-support';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRedisClient } from '../rate-limit/create-redis-client.js';
+import type { Clock } from '../resilience/clock.js';
+import { createMemoryTicketStore, createRedisTicketStore } from './ticket-store.js';
+
+function manualClock(): Clock & { advance(ms: number): void } {
+  let now = 1_700_000_000_000;
+  return {
+    now: () => now,
+    sleep: async () => {},
+    advance: (ms) => {
+      now += ms;
+    },
+  };
+}
+
+describe('createMemoryTicketStore', () => {
+  it('gives a value back exactly once', async () => {
+    const store = createMemoryTicketStore({ ttlMs: 1000, maxBytes: 1000 });
+    const id = await store.issue('{"a":1}');
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await store.claim(id)).toBe('{"a":1}');
+    expect(await store.claim(id)).toBeUndefined();
+    expect(await store.claim('not-an-id')).toBeUndefined();
+  });
+
+  it('forgets a ticket after its TTL', async () => {
+    const clock = manualClock();
+    const store = createMemoryTicketStore({ ttlMs: 1000, maxBytes: 1000, clock });
+    const kept = await store.issue('kept');
+    const expired = await store.issue('expired');
+    clock.advance(999);
+    expect(await store.claim(kept)).toBe('kept');
+    clock.advance(1);
+    expect(await store.claim(expired)).toBeUndefined();
+  });
+
+  it('refuses new tickets with 503 when pending ones fill the byte bound, and frees space as they go', async () => {
+    const clock = manualClock();
+    const store = createMemoryTicketStore({ ttlMs: 1000, maxBytes: 10, clock });
+    const first = await store.issue('12345');
+    await store.issue('67890');
+    const refused = await store.issue('x').catch((error: unknown) => error);
+    expect(isGatewayError(refused) && refused.code).toBe('overloaded');
+    expect(isGatewayError(refused) && refused.status).toBe(503);
+
+    await store.claim(first);
+    await expect(store.issue('abcde')).resolves.toBeTypeOf('string');
+    clock.advance(1000);
+    // Expired tickets are swept on the next issue, so the bound counts only live ones.
+    await expect(store.issue('0123456789')).resolves.toBeTypeOf('string');
+  });
+});
+
+describe('createRedisTicketStore', () => {
+  let server: RedisServerHandle;
+  const clients: Redis[] = [];
+  const keyPrefix = `test:tickets:${randomUUID()}:`;
+
+  beforeAll(async () => {
+    server = await startRedisServer();
+  });
+  afterAll(async () => {
+    for (const client of clients) client.disconnect();
+    await server.stop();
+  });
+
+  function instance() {
+    const redis = createRedisClient(server.url, { commandTimeoutMs: 200 });
+    clients.push(redis);
+    const fallback = createMemoryTicketStore({ ttlMs: 5000, maxBytes: 1_000_000 });
+    return createRedisTicketStore({ redis, keyPrefix, fallback });
+  }
+
+  it('lets any instance claim a ticket, exactly once even when all race for it', async () => {
+    const [a, b, c] = [instance(), instance(), instance()];
+    const id = await a.issue('{"messages":[]}');
+    const claims = await Promise.all([b.claim(id), c.claim(id), a.claim(id), b.claim(id)]);
+    expect(claims.filter((value) => value !== undefined)).toEqual(['{"messages":[]}']);
+  });
+
+  it('stores tickets with the TTL in Redis', async () => {
+    const store = instance();
+    const id = await store.issue('v');
+    const probe = createRedisClient(server.url, { commandTimeoutMs: 200 });
+    clients.push(probe);
+    const ttl = await probe.pttl(`${keyPrefix}${id}`);
+    expect(ttl).toBeGreaterThan(4000);
+    expect(ttl).toBeLessThanOrEqual(5000);
+  });
+
+  it('keeps working on one instance while Redis is down', async () => {
+    const store = instance();
+    const ready = await store.issue('before');
+    await server.stop();
+    try {
+      const id = await store.issue('during');
+      expect(await store.claim(id)).toBe('during');
+      await expect(store.claim(ready)).rejects.toMatchObject({ code: 'overloaded' });
+    } finally {
+      await server.restart();
+    }
+  });
+});

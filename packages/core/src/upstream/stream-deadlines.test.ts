@@ -1,0 +1,86 @@
+// Tests for stream deadlines: idle silence counted only while waiting, total duration, timers cleared (fake timers).
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { startStreamDeadlines } from './stream-deadlines.js';
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('startStreamDeadlines', () => {
+  it('aborts with upstream_timeout after idleTimeoutMs of waiting', async () => {
+    const d = startStreamDeadlines({ idleTimeoutMs: 300 });
+    d.waiting();
+    await vi.advanceTimersByTimeAsync(299);
+    expect(d.signal.aborted).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(d.signal.reason).toMatchObject({
+      code: 'upstream_timeout',
+      message: 'The upstream sent nothing for 0.3 s mid-stream.',
+    });
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('restarts the silence with every chunk', async () => {
+    const d = startStreamDeadlines({ idleTimeoutMs: 1000 });
+    for (let i = 0; i < 10; i += 1) {
+      d.waiting();
+      await vi.advanceTimersByTimeAsync(900);
+      d.received();
+    }
+    expect(d.signal.aborted).toBe(false);
+    d.waiting();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(d.signal.aborted).toBe(true);
+  });
+
+  it('does not count time the consumer spends between reads', async () => {
+    const d = startStreamDeadlines({ idleTimeoutMs: 1000 });
+    d.waiting();
+    await vi.advanceTimersByTimeAsync(500);
+    d.received();
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(d.signal.aborted).toBe(false);
+    d.waiting();
+    await vi.advanceTimersByTimeAsync(999);
+    expect(d.signal.aborted).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(d.signal.aborted).toBe(true);
+  });
+
+  it('aborts when the whole stream exceeds maxDurationMs, chunks or not', async () => {
+    const d = startStreamDeadlines({ idleTimeoutMs: 1000, maxDurationMs: 5000 });
+    for (let i = 0; i < 49; i += 1) {
+      d.waiting();
+      await vi.advanceTimersByTimeAsync(100);
+      d.received();
+    }
+    expect(d.signal.aborted).toBe(false);
+    d.waiting();
+    await vi.advanceTimersByTimeAsync(100);
+    expect(d.signal.reason).toMatchObject({
+      code: 'upstream_timeout',
+      message: "The stream exceeded the gateway's maximum duration of 5 s.",
+    });
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('dispose clears every timer; nothing fires afterwards', async () => {
+    const d = startStreamDeadlines({ idleTimeoutMs: 100, maxDurationMs: 1000 });
+    d.waiting();
+    expect(vi.getTimerCount()).toBe(2);
+    d.dispose();
+    expect(vi.getTimerCount()).toBe(0);
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(d.signal.aborted).toBe(false);
+  });
+
+  it('with no limits starts no timer', () => {
+    const d = startStreamDeadlines({});
+    d.waiting();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});
