@@ -7,6 +7,7 @@ import { requireApiKey } from './auth/require-api-key.js';
 import type { GatewayConfig } from './config.js';
 import { healthBody } from './health-body.js';
 import { createDrain, shuttingDownError } from './http/drain.js';
+import { onClientError, onFrameworkError } from './http/framework-errors.js';
 import { trackRequestContext } from './http/request-context.js';
 import { sendGatewayError } from './http/send-error.js';
 import { toGatewayError } from './http/to-gateway-error.js';
@@ -21,7 +22,8 @@ import { prometheusRoute } from './routes/prometheus-route.js';
 import { readinessRoute } from './routes/readiness-route.js';
 import type { GatewayServices } from './services.js';
 import { gracefulClose } from './shutdown.js';
-import { trpcPlugin } from './trpc/trpc-plugin.js';
+import { sendTrpcError } from './trpc/send-trpc-error.js';
+import { TRPC_PREFIX, trpcPlugin } from './trpc/trpc-plugin.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -69,6 +71,8 @@ export async function buildApp({ config, services, logger }: BuildAppOptions): P
     routerOptions: { maxParamLength: 5000 },
     // Requests that arrive while closing get our own 503 in OpenAI's shape (hook below), not Fastify's.
     return503OnClosing: false,
+    frameworkErrors: onFrameworkError,
+    clientErrorHandler: onClientError,
   });
   const drain = createDrain();
   app.decorate('gracefulClose', (timeoutMs: number) =>
@@ -104,6 +108,13 @@ export async function buildApp({ config, services, logger }: BuildAppOptions): P
     if (gatewayError.code === 'internal_error') request.log.error({ err: error }, 'Unexpected error');
     else if (gatewayError.status >= 500)
       request.log.warn({ code: gatewayError.code, err: error }, gatewayError.message);
+    // Fastify refuses some /trpc bodies before tRPC runs (too large, not JSON): answer those in
+    // tRPC's envelope, which the typed client can read.
+    const route = request.routeOptions.url;
+    if (route?.startsWith(`${TRPC_PREFIX}/`)) {
+      const path = (request.params as { path?: string }).path;
+      return sendTrpcError(reply, gatewayError, path);
+    }
     return sendGatewayError(reply, gatewayError);
   });
   app.setNotFoundHandler(async (request, reply) =>

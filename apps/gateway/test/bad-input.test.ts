@@ -118,3 +118,80 @@ describe('bad input', () => {
     expect((error as { param: string }).param).toBe('temperature');
   });
 });
+
+/** Sends raw bytes on a fresh connection and returns everything the server wrote before closing. */
+async function rawExchange(port: number, bytes: string, endAfterWrite = false): Promise<string> {
+  const { connect } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.write(bytes);
+      if (endAfterWrite) socket.end();
+    });
+    let received = '';
+    socket.on('data', (data) => {
+      received += data.toString('utf8');
+    });
+    socket.on('close', () => resolve(received));
+    socket.on('error', reject);
+    socket.setTimeout(5000, () => socket.destroy(new Error('no answer')));
+  });
+}
+
+describe('requests broken below the JSON', () => {
+  const port = () => Number(new URL(gw.url).port);
+
+  it('a nesting bomb is a 400, spends nothing upstream, and never trips the breaker', async () => {
+    const depth = 5000;
+    const bomb = `{"messages":[{"role":"user","content":"hi"}],"x":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+    for (let i = 0; i < 6; i += 1) {
+      const res = await gw.post(bomb, { 'cache-control': i % 2 === 0 ? 'no-store' : 'no-cache' });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toBe(
+        'The request is nested deeper than 64 levels.',
+      );
+    }
+    expect(gw.sim.stats.chatRequests).toBe(0);
+    const fine = await gw.post({ messages: user });
+    expect(fine.status).toBe(200);
+  });
+
+  it('a malformed URL escape is a 400 in OpenAI shape with a request id', async () => {
+    const answer = await rawExchange(
+      port(),
+      'GET /v1/models%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(answer).toMatch(/\r\nx-request-id: [0-9a-f-]{36}\r\n/i);
+    const body = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as object;
+    assertOpenAIShape('ErrorResponse', body);
+    expect(body).toMatchObject({
+      error: { code: 'invalid_request', message: 'The request URL is malformed.' },
+    });
+  });
+
+  it('broken HTTP framing is a 400 in OpenAI shape, then the connection closes', async () => {
+    const answer = await rawExchange(
+      port(),
+      'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n',
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    const body = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as object;
+    assertOpenAIShape('ErrorResponse', body);
+  });
+
+  it('a body cut short by the client is a client close, not an error in the log', async () => {
+    const before = gw.logs.entries().length;
+    await rawExchange(
+      port(),
+      'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"messages":',
+      true,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const errors = gw.logs
+      .entries()
+      .slice(before)
+      .filter((entry) => Number(entry.level) >= 50);
+    expect(errors).toEqual([]);
+    expect(gw.sim.stats.chatRequests).toBe(0);
+  });
+});

@@ -130,6 +130,10 @@ describe('errors', () => {
     const huge = JSON.stringify(userMessage('x'.repeat(gw.config.http.bodyLimitBytes)));
     const response = await mutate('chat.startStream', huge);
     expect(response.status).toBe(413);
+    // Refused by Fastify before tRPC ran, yet in tRPC's envelope, so tRPC clients can read it.
+    const envelope = (await response.json()) as ErrorEnvelope;
+    expect(envelope.error.json.data.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(envelope.error.json.data.gateway.code).toBe('body_too_large');
     expect(gw.sim.stats.chatRequests).toBe(0);
   });
 

@@ -52,10 +52,21 @@ describe('upstream errors before any answer', () => {
     expect(gw.sim.stats.chatRequests).toBe(1);
   });
 
+  it('answers 502 when the upstream refuses the gateway’s own key, so clients do not blame theirs', async () => {
+    gw.sim.enqueue({ kind: 'status', status: 401, body: { error: { message: `bad key ${UPSTREAM_KEY}` } } });
+    const res = await gw.post({ messages: [{ role: 'user', content: 'x' }] });
+    expect(res.status).toBe(502);
+    const body = await errorBody(res);
+    expect(body.code).toBe('upstream_error');
+    expect(body.message).toContain("refused the gateway's credentials (HTTP 401)");
+    expect(JSON.stringify(body)).not.toContain(UPSTREAM_KEY);
+    expect(gw.sim.stats.chatRequests).toBe(1);
+  });
+
   it('scrubs keys an upstream echoes in its error message', async () => {
     gw.sim.enqueue({
       kind: 'status',
-      status: 401,
+      status: 400,
       body: {
         error: {
           message: `Incorrect API key provided: ${UPSTREAM_KEY} (sk-abc***xyz)`,
@@ -66,7 +77,7 @@ describe('upstream errors before any answer', () => {
       },
     });
     const res = await gw.post({ messages: [{ role: 'user', content: 'x' }] });
-    expect(res.status).toBe(401);
+    expect(res.status).toBe(400);
     const text = await res.text();
     expect(text).not.toContain(UPSTREAM_KEY);
     expect(text).not.toContain('sk-abc');

@@ -82,6 +82,19 @@ describe('chat.stream', () => {
     expect(received.messages[0]?.content.length).toBe(200 * 1024);
   });
 
+  it('a prompt over the body limit is a typed body_too_large (413), complete or stream', async () => {
+    const huge = prompt('x'.repeat(1024 * 1024));
+    expect(await caught(() => client.chat.complete(huge))).toMatchObject({
+      code: 'body_too_large',
+      status: 413,
+    });
+    expect(await caught(() => collect(client.chat.stream(huge)))).toMatchObject({
+      code: 'body_too_large',
+      status: 413,
+    });
+    expect(stack.sim.stats.chatRequests).toBe(0);
+  });
+
   it('breaking out of the loop closes the upstream call within a second', async () => {
     stack.sim.configure({ chunks: 50, chunkDelayMs: 100 });
     let received = 0;

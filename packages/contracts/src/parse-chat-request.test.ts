@@ -1,7 +1,7 @@
 // The shared request schema: what it accepts unchanged, and how it names the field at fault.
 import { describe, expect, it } from 'vitest';
 import { isGatewayError } from './gateway-error.js';
-import { formatParamPath, parseChatRequest } from './parse-chat-request.js';
+import { formatParamPath, MAX_REQUEST_DEPTH, parseChatRequest } from './parse-chat-request.js';
 
 function rejection(input: unknown) {
   try {
@@ -64,6 +64,18 @@ describe('parseChatRequest', () => {
 
   it('rejects non-objects without a param', () => {
     for (const input of [null, 'x', 3, [1]]) expect(rejection(input).param).toBeNull();
+  });
+
+  it('rejects nesting deeper than MAX_REQUEST_DEPTH, however deep, without overflowing the stack', () => {
+    const nested = (depth: number): unknown => JSON.parse(`${'['.repeat(depth)}${']'.repeat(depth)}`);
+    const body = (depth: number) => ({ messages: [{ role: 'user', content: 'x' }], extra: nested(depth) });
+    // The body object is level 1, so `extra` may hold MAX_REQUEST_DEPTH - 1 levels.
+    expect(parseChatRequest(body(MAX_REQUEST_DEPTH - 1))).toHaveProperty('extra');
+    for (const depth of [MAX_REQUEST_DEPTH, 100_000]) {
+      const error = rejection(body(depth));
+      expect(error.code).toBe('invalid_request');
+      expect(error.message).toBe(`The request is nested deeper than ${MAX_REQUEST_DEPTH} levels.`);
+    }
   });
 
   it('formats paths the way OpenAI names params', () => {

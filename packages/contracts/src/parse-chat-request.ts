@@ -20,10 +20,36 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   return issue.message;
 }
 
+/**
+ * The deepest nesting a request may have. Real requests, tool schemas included, stay far below it;
+ * the bound keeps recursive code downstream (cache keys, serialization) far from the end of the stack.
+ */
+export const MAX_REQUEST_DEPTH = 64;
+
+/** Iterative, so that a hostile body cannot overflow the stack here either. */
+function deeperThan(value: unknown, max: number): boolean {
+  const pending: Array<{ value: unknown; depth: number }> = [{ value, depth: 1 }];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    if (typeof next.value !== 'object' || next.value === null) continue;
+    if (next.depth > max) return true;
+    const children = Array.isArray(next.value) ? next.value : Object.values(next.value);
+    for (const child of children) {
+      if (typeof child === 'object' && child !== null) pending.push({ value: child, depth: next.depth + 1 });
+    }
+  }
+  return false;
+}
+
 /** Validates a chat request; throws `invalid_request` (400) with `param` set to the first bad field. */
 export function parseChatRequest(input: unknown): ChatCompletionRequest {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new GatewayError('invalid_request', 'The request body must be a JSON object.');
+  }
+  if (deeperThan(input, MAX_REQUEST_DEPTH)) {
+    throw new GatewayError(
+      'invalid_request',
+      `The request is nested deeper than ${MAX_REQUEST_DEPTH} levels.`,
+    );
   }
   const result = chatCompletionRequestSchema.safeParse(input);
   if (result.success) return result.data;

@@ -25,6 +25,14 @@ export function toGatewayError(error: unknown): GatewayError {
     default:
       break;
   }
+  // The client stopped sending mid-body (a Content-Length it never filled, a dropped connection).
+  if (
+    code === 'ECONNRESET' ||
+    code === 'ERR_STREAM_PREMATURE_CLOSE' ||
+    (error as Error)?.message === 'aborted'
+  ) {
+    return new GatewayError('client_closed_request', 'The client closed the request before its body ended.');
+  }
   // Fastify's JSON parser throws a SyntaxError with statusCode 400 (and a 400 for prototype poisoning).
   if (error instanceof SyntaxError || (statusCode === 400 && typeof code !== 'string')) {
     return new GatewayError('invalid_json', 'The request body is not valid JSON.');

@@ -1,7 +1,6 @@
 // Maps what went wrong talking to the upstream onto GatewayErrors a client may see (secrets scrubbed).
 import { GatewayError, isGatewayError } from '@llm-gateway/contracts';
-import { isNetworkError, isTimeoutError } from 'ky';
-import { parseRetryAfterMs } from '../resilience/retry-after.js';
+import { type HeaderReader, parseRetryAfterMs } from '../resilience/retry-after.js';
 
 const MAX_ERROR_BODY = 64 * 1024;
 
@@ -35,9 +34,17 @@ function readErrorFields(text: string): UpstreamErrorFields {
   }
 }
 
+/** What the error mapping needs from an upstream answer, whichever HTTP client produced it. */
+export interface UpstreamAnswer {
+  status: number;
+  headers: HeaderReader;
+  /** The body as text; may be cut short (only the start of an error body matters). */
+  text(): Promise<string>;
+}
+
 /** Builds the GatewayError for an upstream answer with a non-2xx status. */
 export async function errorFromResponse(
-  response: Response,
+  response: UpstreamAnswer,
   options: { secrets: readonly string[]; nowMs: number },
 ): Promise<GatewayError> {
   const status = response.status;
@@ -57,6 +64,15 @@ export async function errorFromResponse(
     return new GatewayError(
       'upstream_rate_limited',
       upstreamMessage ?? 'The upstream is rate limiting requests.',
+      common,
+    );
+  }
+  if (status === 401 || status === 403) {
+    // The gateway's own upstream key was refused: not the caller's fault, and a 401 passed through
+    // would make clients think their key is wrong. The upstream's message is not relayed.
+    return new GatewayError(
+      'upstream_error',
+      `The upstream refused the gateway's credentials (HTTP ${status}); the operator must check PROXYAPI_API_KEY.`,
       common,
     );
   }
@@ -81,13 +97,29 @@ export async function errorFromResponse(
   return new GatewayError('upstream_error', `The upstream failed (HTTP ${status}).`, common);
 }
 
-/** Maps a thrown fetch/ky failure; `timedOut` says whether our own timeout fired. */
+/** Failures of the connection itself: system errors (ECONNREFUSED, ECONNRESET, …) and undici's socket errors. */
+const CONNECTION_ERROR_CODES = new Set([
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_CLOSED',
+  'UND_ERR_DESTROYED',
+  'UND_ERR_INFO',
+]);
+
+function isConnectionError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return error instanceof TypeError; // fetch's "fetch failed"
+  return CONNECTION_ERROR_CODES.has(code) || /^E[A-Z]+$/.test(code);
+}
+
+/** Maps a thrown HTTP-client failure; `timedOut` says whether our own timeout fired. */
 export function errorFromThrown(error: unknown, timedOut: boolean): GatewayError {
   if (isGatewayError(error)) return error;
-  if (timedOut || isTimeoutError(error)) {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (timedOut || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
     return new GatewayError('upstream_timeout', 'The upstream did not answer in time.', { cause: error });
   }
-  if (isNetworkError(error) || error instanceof TypeError) {
+  if (isConnectionError(error)) {
     return new GatewayError(
       'upstream_unavailable',
       'The upstream could not be reached or dropped the connection.',
@@ -99,7 +131,7 @@ export function errorFromThrown(error: unknown, timedOut: boolean): GatewayError
   });
 }
 
-async function readBounded(response: Response): Promise<string> {
+async function readBounded(response: UpstreamAnswer): Promise<string> {
   try {
     const text = await response.text();
     return text.length > MAX_ERROR_BODY ? text.slice(0, MAX_ERROR_BODY) : text;

@@ -1,0 +1,24 @@
+// Writes a GatewayError as tRPC's error envelope (superjson-wrapped), for errors raised before tRPC runs.
+import type { GatewayError } from '@llm-gateway/contracts';
+import type { FastifyReply } from 'fastify';
+import superjson from 'superjson';
+import { gatewayErrorData } from './trpc-errors.js';
+
+/** The same shape the errorFormatter gives tRPC's own errors, so clients parse both alike. */
+export function sendTrpcError(
+  reply: FastifyReply,
+  error: GatewayError,
+  path: string | undefined,
+): FastifyReply {
+  const { trpcKey, trpcCode, gateway } = gatewayErrorData(error);
+  const shape = {
+    message: error.message,
+    code: trpcCode,
+    data: { code: trpcKey, httpStatus: error.status, ...(path === undefined ? {} : { path }), gateway },
+  };
+  if (error.retryAfter !== undefined) reply.header('retry-after', String(error.retryAfter));
+  return reply
+    .code(error.status)
+    .type('application/json')
+    .send({ error: superjson.serialize(shape) });
+}
