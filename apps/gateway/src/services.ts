@@ -249,6 +249,7 @@ export function createServices({ config, logger, upstreamBaseUrl }: CreateServic
     metrics,
     readiness: createReadiness({ redis, breaker, timeoutMs: config.redis.commandTimeoutMs }),
     close: async () => {
+      await upstream.close();
       if (redis) await redis.quit().catch(() => redis.disconnect());
     },
   };
