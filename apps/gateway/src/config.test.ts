@@ -38,8 +38,8 @@ describe('parseConfig', () => {
       maxMessages: 2048,
       streamIdleTimeoutMs: 60_000,
       streamMaxDurationMs: 600_000,
-      maxConcurrentUpstream: 256,
-      upstreamQueueMax: 512,
+      maxConcurrentUpstream: 1024,
+      upstreamQueueMax: 1024,
       upstreamQueueTimeoutMs: 2000,
     });
     expect(Object.isFrozen(config.upstream)).toBe(true);

@@ -24,7 +24,18 @@ beforeAll(async () => {
     RATE_LIMIT_REQUESTS_PER_MINUTE: '20',
   };
   gateways = await Promise.all([spawnGateway(env), spawnGateway(env)]);
+  // As a load balancer would: send traffic once each instance reports ready (its Redis connected);
+  // before that, a limiter runs on its in-memory bucket.
+  await Promise.all(gateways.map((gateway) => untilReady(gateway.url)));
 }, 30_000);
+
+async function untilReady(url: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while ((await fetch(`${url}/health/ready`)).status !== 200) {
+    if (Date.now() > deadline) throw new Error(`${url} never became ready`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 
 afterAll(async () => {
   await Promise.all(gateways.map((g) => g.stop()));
