@@ -8,7 +8,7 @@ import type { GatewayConfig } from './config.js';
 import { healthBody } from './health-body.js';
 import { createDrain, shuttingDownError } from './http/drain.js';
 import { onClientError, onFrameworkError } from './http/framework-errors.js';
-import { trackRequestContext } from './http/request-context.js';
+import { sendRequestId } from './http/request-id.js';
 import { sendGatewayError } from './http/send-error.js';
 import { toGatewayError } from './http/to-gateway-error.js';
 import type { GatewayLogger } from './logger.js';
@@ -41,15 +41,20 @@ declare module 'fastify' {
  * `Connection: close`, so the client retries elsewhere; /health and /health/ready still answer.
  */
 function refuseWhileClosing(app: FastifyInstance, readiness: Readiness): void {
-  app.addHook('onRequest', async (request, reply) => {
-    if (!readiness.shuttingDown || request.routeOptions.url?.startsWith('/health')) return;
+  // Callback-style hooks here and below: an async hook costs a promise per request.
+  app.addHook('onRequest', (request, reply, done) => {
+    if (!readiness.shuttingDown || request.routeOptions.url?.startsWith('/health')) {
+      done();
+      return;
+    }
     reply.header('connection', 'close');
-    throw shuttingDownError();
+    done(shuttingDownError());
   });
   // server.close() closes the connections idle at that moment; one whose last answer ends later
   // would otherwise hold the process open until its keep-alive timeout.
-  app.addHook('onResponse', async () => {
+  app.addHook('onResponse', (_request, _reply, done) => {
     if (readiness.shuttingDown) setImmediate(() => app.server.closeIdleConnections());
+    done();
   });
 }
 
@@ -79,17 +84,14 @@ export async function buildApp({ config, services, logger }: BuildAppOptions): P
     gracefulClose({ app, readiness: services.readiness, drain, timeoutMs }),
   );
   app.decorateRequest('model', undefined);
-  trackRequestContext(app);
+  sendRequestId(app);
   refuseWhileClosing(app, services.readiness);
   const verifier = createApiKeyVerifier(config.auth.apiKeys);
   requireApiKey(app, { verifier, protectMetrics: config.auth.protectMetrics });
   // The API speaks JSON only: anything else is a clear 415, not a string that fails validation.
   app.removeContentTypeParser('text/plain');
 
-  app.addHook('onSend', async (request, reply) => {
-    reply.header('x-request-id', request.id);
-  });
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     request.log.info(
       {
         method: request.method,
@@ -100,6 +102,7 @@ export async function buildApp({ config, services, logger }: BuildAppOptions): P
       },
       'request completed',
     );
+    done();
   });
   recordHttpMetrics(app, services.metrics);
 

@@ -69,12 +69,13 @@ function createBreaker(
   return createCircuitBreaker({
     failureThreshold: config.circuitBreaker.failureThreshold,
     openMs: config.circuitBreaker.timeoutSeconds * 1000,
-    onEvent: ({ from, to, snapshot }) => {
+    onEvent: ({ from, to, snapshot, requestId }) => {
       metrics.breakerTransition(from, to);
+      const reqId = requestId;
       if (to === 'open')
-        logger.warn({ from, to, half_open_at: snapshot.half_open_at }, 'Circuit breaker opened');
-      else if (to === 'closed') logger.info({ from, to }, 'Circuit breaker closed');
-      else logger.info({ from, to }, 'Circuit breaker half-open: letting one probe through');
+        logger.warn({ reqId, from, to, half_open_at: snapshot.half_open_at }, 'Circuit breaker opened');
+      else if (to === 'closed') logger.info({ reqId, from, to }, 'Circuit breaker closed');
+      else logger.info({ reqId, from, to }, 'Circuit breaker half-open: letting one probe through');
     },
   });
 }
@@ -98,10 +99,10 @@ function createLimiter(
         const retryAfterMs = Math.round(event.retryAfterMs);
         if (scope === 'key')
           logger.warn(
-            { key_id: event.key, retry_after_ms: retryAfterMs },
+            { reqId: event.requestId, key_id: event.key, retry_after_ms: retryAfterMs },
             'Rate limit reached for an API key',
           );
-        else logger.warn({ retry_after_ms: retryAfterMs }, 'Rate limit reached');
+        else logger.warn({ reqId: event.requestId, retry_after_ms: retryAfterMs }, 'Rate limit reached');
       } else if (scope === 'key') {
         // The shared limiter reports Redis switches; the per-key one uses the same client.
       } else if (event.backend === 'memory') {
@@ -184,10 +185,15 @@ export function createServices({ config, logger, upstreamBaseUrl }: CreateServic
           maxDelayMs: config.retry.maxDelayMs,
           maxRetryAfterMs: config.retry.retryAfterCapMs,
           deadlineMs: config.retry.deadlineMs,
-          onRetry: ({ attempt, delayMs, error }) => {
+          onRetry: ({ attempt, delayMs, error, requestId }) => {
             metrics.retry();
             logger.info(
-              { attempt, delay_ms: Math.round(delayMs), code: (error as { code?: unknown }).code },
+              {
+                reqId: requestId,
+                attempt,
+                delay_ms: Math.round(delayMs),
+                code: (error as { code?: unknown }).code,
+              },
               'Retrying upstream call',
             );
           },

@@ -172,7 +172,7 @@ describe('requests broken below the JSON', () => {
   it('broken HTTP framing is a 400 in OpenAI shape, then the connection closes', async () => {
     const answer = await rawExchange(
       port(),
-      'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n',
+      'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n',
     );
     expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
     const body = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as object;

@@ -31,8 +31,16 @@ export function requireApiKey(
 ): void {
   app.decorateRequest('client', undefined);
   if (!verifier.enabled) return;
-  app.addHook('onRequest', async (request) => {
-    if (!isProtected(request.routeOptions.url, protectMetrics)) return;
-    request.client = verifier.verify(request.headers.authorization);
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (!isProtected(request.routeOptions.url, protectMetrics)) {
+      done();
+      return;
+    }
+    try {
+      request.client = verifier.verify(request.headers.authorization);
+      done();
+    } catch (error) {
+      done(error as Error);
+    }
   });
 }

@@ -4,8 +4,8 @@ import { parseChatRequest } from '@llm-gateway/contracts';
 import { type CallMeta, type ChatService, rateLimitHeaders } from '@llm-gateway/core';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { cacheModeOf } from '../http/cache-mode.js';
-import { clientSignal } from '../http/client-signal.js';
-import { callSignal, type Drain, reportedError } from '../http/drain.js';
+import { callSignals } from '../http/client-signal.js';
+import { type Drain, reportedError } from '../http/drain.js';
 import { SSE_HEADERS, sseBody } from '../http/sse-body.js';
 
 export interface ChatCompletionsRouteOptions {
@@ -27,9 +27,9 @@ export const chatCompletionsRoute: FastifyPluginAsync<ChatCompletionsRouteOption
     const chatRequest = parseChatRequest(request.body);
     request.model = chatRequest.model ?? defaultModel;
     const meta: CallMeta = {};
-    const client = clientSignal(reply);
+    const { client, call: signal } = callSignals(reply, drain);
     const call = {
-      signal: callSignal(client, drain),
+      signal,
       requestId: request.id,
       meta,
       cache: cacheModeOf(request.headers['cache-control']),

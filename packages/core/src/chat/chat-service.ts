@@ -69,13 +69,19 @@ export interface ChatServiceOptions {
 /** What `slot()` gives when there is no limiter: a release that does nothing. */
 const noSlot: ReleaseSlot = () => {};
 
+/**
+ * A copy with `usage.from_cache` set; the completion itself is never changed, so one answer can be
+ * shared by every caller of a flight and by the cache without a deep copy each.
+ */
 function withUsageFlag(completion: ChatCompletion, fromCache: boolean): ChatCompletion {
   const usage = completion.usage;
-  completion.usage =
-    typeof usage === 'object' && usage !== null
-      ? { ...usage, from_cache: fromCache }
-      : { from_cache: fromCache };
-  return completion;
+  return {
+    ...completion,
+    usage:
+      typeof usage === 'object' && usage !== null
+        ? { ...usage, from_cache: fromCache }
+        : { from_cache: fromCache },
+  };
 }
 
 function markChunkFresh(chunk: ChatCompletionChunk): ChatCompletionChunk {
@@ -113,16 +119,17 @@ export function createChatService(options: ChatServiceOptions): ChatService {
    * request it refuses does not spend a rate-limit token on an upstream call that never happens.
    */
   async function admit(callOptions: CallOptions | undefined): Promise<void> {
-    guarded.assertAdmitted();
+    guarded.assertAdmitted(callOptions?.requestId);
     const meta = callOptions?.meta;
     // The caller's own bucket first: a noisy key is refused before it drains the one everyone shares.
     const clientId = callOptions?.clientId;
-    const own = clientRateLimiter && clientId ? await clientRateLimiter.take(clientId) : undefined;
+    const requestId = callOptions?.requestId;
+    const own = clientRateLimiter && clientId ? await clientRateLimiter.take(clientId, requestId) : undefined;
     if (own && !own.allowed) {
       if (meta) meta.rateLimit = own;
       throw rateLimitedError(own, 'key');
     }
-    const shared = rateLimiter ? await rateLimiter.take() : undefined;
+    const shared = rateLimiter ? await rateLimiter.take(undefined, requestId) : undefined;
     if (shared && !shared.allowed) {
       if (meta) meta.rateLimit = shared;
       throw rateLimitedError(shared);
@@ -196,7 +203,7 @@ export function createChatService(options: ChatServiceOptions): ChatService {
     const started = now();
     let answer: Awaited<ReturnType<typeof guarded.complete>>;
     try {
-      answer = await guarded.complete(body, signal);
+      answer = await guarded.complete(body, signal, callOptions?.requestId);
     } catch (error) {
       failed(callOptions, signal, { model: body.model, stream: false, started }, error);
       throw error;
@@ -235,7 +242,7 @@ export function createChatService(options: ChatServiceOptions): ChatService {
     const call = { model: body.model, stream: true, started };
     let opened: Awaited<ReturnType<typeof guarded.openStream>>;
     try {
-      opened = await guarded.openStream(body, signal);
+      opened = await guarded.openStream(body, signal, callOptions?.requestId);
     } catch (error) {
       failed(callOptions, signal, call, error);
       throw error;

@@ -118,7 +118,8 @@ export class Flight {
       if (this.completion === undefined) {
         throw new GatewayError('upstream_bad_response', 'The upstream stream ended before it was complete.');
       }
-      return structuredClone(this.completion);
+      // Shared, not copied: callers treat a completion as read-only (see withUsageFlag).
+      return this.completion;
     } finally {
       this.leave();
     }

@@ -16,14 +16,15 @@ export interface GuardedUpstream {
   complete(
     body: UpstreamBody,
     signal: AbortSignal | undefined,
+    requestId?: string,
   ): Promise<{ completion: ChatCompletion; attempts: number }>;
   /**
    * Retries cover opening the stream up to its first chunk; after that, never. The breaker sample of a
    * stream is its whole outcome: a failure mid-stream (e.g. an idle timeout) counts like any other.
    */
-  openStream(body: UpstreamBody, signal: AbortSignal | undefined): Promise<OpenedStream>;
+  openStream(body: UpstreamBody, signal: AbortSignal | undefined, requestId?: string): Promise<OpenedStream>;
   /** Fails at once with `circuit_open` when the breaker would refuse, before any cost is paid. */
-  assertAdmitted(): void;
+  assertAdmitted(requestId?: string): void;
 }
 
 export interface GuardedUpstreamOptions {
@@ -70,9 +71,9 @@ function settledAtEnd(
  * `circuit_open` (not retryable) instead of hammering a dead upstream.
  */
 export function createGuardedUpstream({ upstream, retry, breaker }: GuardedUpstreamOptions): GuardedUpstream {
-  async function attempt<T>(run: () => Promise<T>): Promise<T> {
+  async function attempt<T>(run: () => Promise<T>, requestId: string | undefined): Promise<T> {
     if (!breaker) return run();
-    const permit = breaker.acquire();
+    const permit = breaker.acquire(requestId);
     try {
       const value = await run();
       permit.success();
@@ -84,8 +85,12 @@ export function createGuardedUpstream({ upstream, retry, breaker }: GuardedUpstr
   }
 
   /** One stream attempt up to its first chunk; the permit goes on with the stream (see settledAtEnd). */
-  async function attemptStream(body: UpstreamBody, signal: AbortSignal | undefined) {
-    const permit = breaker?.acquire();
+  async function attemptStream(
+    body: UpstreamBody,
+    signal: AbortSignal | undefined,
+    requestId: string | undefined,
+  ) {
+    const permit = breaker?.acquire(requestId);
     try {
       const chunks = await upstream.openStream(body, { signal });
       const rest = chunks[Symbol.asyncIterator]();
@@ -112,6 +117,7 @@ export function createGuardedUpstream({ upstream, retry, breaker }: GuardedUpstr
 
   async function withRetry<T>(
     signal: AbortSignal | undefined,
+    requestId: string | undefined,
     run: (signal: AbortSignal | undefined) => Promise<T>,
   ): Promise<{ value: T; attempts: number }> {
     let attempts = 0;
@@ -120,25 +126,27 @@ export function createGuardedUpstream({ upstream, retry, breaker }: GuardedUpstr
       return run(attemptSignal);
     };
     const value = retry
-      ? await retry.execute((_n, attemptSignal) => once(attemptSignal ?? signal), signal ? { signal } : {})
+      ? await retry.execute((_n, attemptSignal) => once(attemptSignal ?? signal), { signal, requestId })
       : await once(signal);
     return { value, attempts };
   }
 
   return {
-    assertAdmitted() {
-      breaker?.acquire().release();
+    assertAdmitted(requestId) {
+      breaker?.acquire(requestId).release();
     },
 
-    async complete(body, signal) {
-      const { value, attempts } = await withRetry(signal, (s) =>
-        attempt(() => upstream.complete(body, { signal: s })),
+    async complete(body, signal, requestId) {
+      const { value, attempts } = await withRetry(signal, requestId, (s) =>
+        attempt(() => upstream.complete(body, { signal: s }), requestId),
       );
       return { completion: value, attempts };
     },
 
-    async openStream(body, signal) {
-      const { value, attempts } = await withRetry(signal, (s) => attemptStream(body, s));
+    async openStream(body, signal, requestId) {
+      const { value, attempts } = await withRetry(signal, requestId, (s) =>
+        attemptStream(body, s, requestId),
+      );
       return { ...value, attempts };
     },
   };

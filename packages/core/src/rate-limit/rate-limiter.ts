@@ -32,12 +32,12 @@ export interface RateLimiterSnapshot {
 
 /** What the limiter reports; it never logs, the gateway subscribes. */
 export type RateLimiterEvent =
-  | { type: 'limited'; key: string; retryAfterMs: number }
+  | { type: 'limited'; key: string; retryAfterMs: number; requestId: string | undefined }
   | { type: 'backend-changed'; backend: 'memory' | 'redis'; reason?: string };
 
 export interface RateLimiter {
   /** Spends one token of `key`'s bucket (default `global`) if there is one. */
-  take(key?: string): Promise<RateLimitDecision>;
+  take(key?: string, requestId?: string): Promise<RateLimitDecision>;
   /** The same decision without spending a token (for answers that cost no upstream call, e.g. cache hits). */
   peek(key?: string): Promise<RateLimitDecision>;
   /** The global bucket's state. Bounded in time by the Redis client's commandTimeout. */
@@ -100,9 +100,9 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   };
 
   return {
-    async take(key = GLOBAL_RATE_LIMIT_KEY) {
+    async take(key = GLOBAL_RATE_LIMIT_KEY, requestId?: string) {
       const decision = await decide(key, 1);
-      if (!decision.allowed) emit({ type: 'limited', key, retryAfterMs: decision.retryAfterMs });
+      if (!decision.allowed) emit({ type: 'limited', key, retryAfterMs: decision.retryAfterMs, requestId });
       return decision;
     },
     peek: (key = GLOBAL_RATE_LIMIT_KEY) => decide(key, 0),

@@ -22,6 +22,8 @@ export type CircuitBreakerEvent = {
   type: 'state-changed';
   from: BreakerState;
   to: BreakerState;
+  /** The request whose call (or arrival) moved the breaker, when the caller named one. */
+  requestId: string | undefined;
   snapshot: CircuitBreakerSnapshot;
 };
 
@@ -40,7 +42,8 @@ export interface CircuitBreaker {
    * Throws GatewayError('circuit_open', …, { retryAfterMs: ms until half-open (≥ 1000 rounding is done by
    * GatewayError) }) when open, or when half-open and the one probe is already out.
    */
-  acquire(): BreakerPermit;
+  /** `requestId` is reported with any transition this permit causes. */
+  acquire(requestId?: string): BreakerPermit;
   /** Convenience: acquire, run, record by classification (classify(error).breakerFailure → failure(), else release()). */
   execute<T>(fn: () => Promise<T>): Promise<T>;
   snapshot(): CircuitBreakerSnapshot;
@@ -88,7 +91,7 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
     };
   }
 
-  function transition(to: BreakerState): void {
+  function transition(to: BreakerState, requestId: string | undefined): void {
     const from = state;
     state = to;
     epoch += 1;
@@ -98,12 +101,13 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
       openedAt = null;
       failureCount = 0;
     }
-    options.onEvent?.({ type: 'state-changed', from, to, snapshot: snapshotNow() });
+    options.onEvent?.({ type: 'state-changed', from, to, requestId, snapshot: snapshotNow() });
   }
 
   // Half-open is entered lazily: no timer to leak or to keep the process alive.
-  function refresh(): void {
-    if (state === 'open' && openedAt !== null && clock.now() >= openedAt + openMs) transition('half_open');
+  function refresh(requestId?: string): void {
+    if (state === 'open' && openedAt !== null && clock.now() >= openedAt + openMs)
+      transition('half_open', requestId);
   }
 
   function refuse(): GatewayError {
@@ -116,7 +120,7 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
     return new GatewayError('circuit_open', message, { retryAfterMs });
   }
 
-  function issue(probe: boolean): BreakerPermit {
+  function issue(probe: boolean, requestId: string | undefined): BreakerPermit {
     const issuedIn = epoch;
     let settled = false;
     // True when this permit may still record: first call, and the breaker has not moved on since it was issued.
@@ -129,13 +133,13 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
       probe,
       success() {
         if (!claim()) return;
-        if (probe) transition('closed');
+        if (probe) transition('closed', requestId);
         else failureCount = 0;
       },
       failure() {
         if (!claim()) return;
         failureCount += 1;
-        if (probe || failureCount >= failureThreshold) transition('open');
+        if (probe || failureCount >= failureThreshold) transition('open', requestId);
       },
       release() {
         if (!claim()) return;
@@ -144,17 +148,17 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
     };
   }
 
-  function acquire(): BreakerPermit {
-    refresh();
+  function acquire(requestId?: string): BreakerPermit {
+    refresh(requestId);
     switch (state) {
       case 'closed':
-        return issue(false);
+        return issue(false, requestId);
       case 'open':
         throw refuse();
       case 'half_open':
         if (probeOut) throw refuse();
         probeOut = true;
-        return issue(true);
+        return issue(true, requestId);
       default:
         return unreachable(state);
     }

@@ -10,6 +10,8 @@ export interface RetryEvent {
   /** How long the policy will wait before the next attempt. */
   delayMs: number;
   error: unknown;
+  /** The request being retried, when the caller named one. */
+  requestId: string | undefined;
 }
 
 export interface RetryOptions {
@@ -45,7 +47,7 @@ export interface RetryPolicy {
    */
   execute<T>(
     fn: (attempt: number, signal: AbortSignal | undefined) => Promise<T>,
-    options?: { signal?: AbortSignal },
+    options?: { signal?: AbortSignal | undefined; requestId?: string | undefined },
   ): Promise<T>;
 }
 
@@ -106,7 +108,7 @@ export function createRetryPolicy(options: RetryOptions): RetryPolicy {
           if (signal?.aborted) throw error;
           const delayMs = nextDelayMs(error, attempt, startedAt);
           if (delayMs === undefined) throw error;
-          options.onRetry?.({ attempt, delayMs, error });
+          options.onRetry?.({ attempt, delayMs, error, requestId: executeOptions?.requestId });
           try {
             await clock.sleep(delayMs, signal);
           } catch (sleepError) {
