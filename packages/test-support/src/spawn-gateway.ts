@@ -26,10 +26,11 @@ export async function spawnGateway(env: Record<string, string>, timeoutMs = 10_0
   child.once('exit', () => process.off('exit', killOnExit));
   const output: string[] = [];
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`gateway did not start:\n${output.join('\n')}`)),
-      timeoutMs,
-    );
+    const timer = setTimeout(() => {
+      // A gateway that never reported listening must not outlive the test that gave up on it.
+      child.kill('SIGKILL');
+      reject(new Error(`gateway did not start:\n${output.join('\n')}`));
+    }, timeoutMs);
     const onData = (data: Buffer) => {
       for (const line of data.toString('utf8').split('\n')) {
         if (line === '') continue;
