@@ -1,0 +1,73 @@
+// Scenarios (a) and (c): closed-loop throughput per target, interleaved per repetition.
+import type { BenchPlan } from '../bench-plan.js';
+import { probeCache } from '../cache-probe.js';
+import { repeatedChatBody, uniqueChatBody } from '../chat-bodies.js';
+import { say } from '../log.js';
+import { medianOf, medianPaired, ratio, rotate } from '../per-rep.js';
+import { readCpuSeconds } from '../proc-cpu.js';
+import type { ThroughputRow, ThroughputSample, ThroughputScenario } from '../result-types.js';
+import { runThroughput } from '../run-autocannon.js';
+import { sleep } from '../sleep.js';
+import type { Stack, TargetId } from '../stack.js';
+
+export const THROUGHPUT_TARGETS: readonly TargetId[] = ['direct', 'proxy', 'gateway', 'gateway-redis'];
+
+/** `miss`: every body unique (a); `hit`: one body repeated, answered from the gateway's cache (c). */
+export type CacheCase = 'miss' | 'hit';
+
+export async function runThroughputScenario(
+  plan: BenchPlan,
+  stack: Stack,
+  cacheCase: CacheCase,
+): Promise<ThroughputScenario> {
+  const durationS = cacheCase === 'miss' ? plan.cacheMissS : plan.cacheHitS;
+  const body = cacheCase === 'miss' ? () => uniqueChatBody(false) : () => repeatedChatBody('hit');
+  const probes = new Map<TargetId, string>();
+  for (const target of THROUGHPUT_TARGETS) {
+    if (target.startsWith('gateway')) {
+      const probeBody = cacheCase === 'miss' ? uniqueChatBody(false) : repeatedChatBody('hit');
+      probes.set(target, await probeCache(stack.url(target), probeBody));
+    }
+  }
+  const samples: ThroughputSample[] = [];
+  for (let rep = 1; rep <= plan.reps; rep++) {
+    for (const target of rotate(THROUGHPUT_TARGETS, rep - 1)) {
+      const baseUrl = stack.url(target);
+      await runThroughput({ baseUrl, connections: plan.connections, durationS: plan.warmupS, body });
+      const pid = stack.pid(target);
+      const cpuBefore = readCpuSeconds(pid);
+      const run = await runThroughput({ baseUrl, connections: plan.connections, durationS, body });
+      const cpuSeconds = readCpuSeconds(pid) - cpuBefore;
+      samples.push({
+        target,
+        rep,
+        ...run,
+        cpuPerRequestUs: run.ok > 0 ? (cpuSeconds * 1e6) / run.ok : Number.NaN,
+        cpuCores: run.durationS > 0 ? cpuSeconds / run.durationS : Number.NaN,
+      });
+      say(
+        `(${cacheCase === 'miss' ? 'a' : 'c'}) rep ${rep} ${target}: ${run.rps.toFixed(0)} req/s, ` +
+          `${((cpuSeconds * 1e6) / Math.max(1, run.ok)).toFixed(0)} µs CPU/req (${(cpuSeconds / run.durationS).toFixed(2)} cores)` +
+          `${run.errors + run.non2xx > 0 ? `, ${run.errors} errors, ${run.non2xx} non-2xx` : ''}`,
+      );
+      await sleep(300); // Let closed sockets and timers settle before the next target.
+    }
+  }
+  const rows: ThroughputRow[] = THROUGHPUT_TARGETS.map((target) => {
+    const probe = probes.get(target);
+    return {
+      target,
+      rps: medianOf(samples, target, (s) => s.rps),
+      vsDirect: medianPaired(samples, target, 'direct', (s) => s.rps, ratio),
+      vsProxy: medianPaired(samples, target, 'proxy', (s) => s.rps, ratio),
+      p50Ms: medianOf(samples, target, (s) => s.p50Ms),
+      p99Ms: medianOf(samples, target, (s) => s.p99Ms),
+      cpuPerRequestUs: medianOf(samples, target, (s) => s.cpuPerRequestUs),
+      cpuCores: medianOf(samples, target, (s) => s.cpuCores),
+      non2xx: samples.filter((s) => s.target === target).reduce((sum, s) => sum + s.non2xx, 0),
+      errors: samples.filter((s) => s.target === target).reduce((sum, s) => sum + s.errors, 0),
+      ...(probe === undefined ? {} : { cacheProbe: probe }),
+    };
+  });
+  return { connections: plan.connections, durationS, samples, rows };
+}

@@ -1,0 +1,99 @@
+// The processes under test: simulator, thin proxy, gateway (memory cache), gateway (Redis cache) + Redis.
+import { say } from './log.js';
+import { readRssMb } from './proc-rss.js';
+import type { Service } from './spawn-service.js';
+import { startGateway } from './start-gateway.js';
+import { startRedis } from './start-redis.js';
+import { type SimProcess, startSim } from './start-sim.js';
+import { startThinProxy } from './start-thin-proxy.js';
+
+export type TargetId = 'direct' | 'proxy' | 'gateway' | 'gateway-redis';
+
+export const TARGET_LABELS: Readonly<Record<TargetId, string>> = {
+  direct: 'direct → simulator',
+  proxy: 'thin proxy',
+  gateway: 'gateway (memory cache)',
+  'gateway-redis': 'gateway (Redis cache)',
+};
+
+export interface Stack {
+  sim: SimProcess;
+  logDir: string;
+  /** Base URL of each started target. */
+  url(target: TargetId): string;
+  /** PID of the process that answers for `target` (the simulator for `direct`). */
+  pid(target: TargetId): number;
+  /** Every started service, for the report (name, pid, RSS). */
+  services(): Service[];
+  stop(): Promise<void>;
+}
+
+export interface StackNeeds {
+  proxy: boolean;
+  gateway: boolean;
+  gatewayRedis: boolean;
+}
+
+/** Starts what `needs` asks for (the simulator always); on a failure stops what was already started. */
+export async function startStack(needs: StackNeeds, logDir: string): Promise<Stack> {
+  const services: Service[] = [];
+  const urls = new Map<TargetId, string>();
+  const pids = new Map<TargetId, number>();
+  const stop = async (): Promise<void> => {
+    // Clients of a service first, so nothing logs connection errors while it stops.
+    for (const service of [...services].reverse()) await service.stop();
+  };
+  try {
+    const sim = await startSim(logDir);
+    services.push(sim.service);
+    urls.set('direct', sim.url);
+    pids.set('direct', sim.service.pid);
+    if (needs.proxy) {
+      const proxy = await startThinProxy(sim.url, logDir);
+      services.push(proxy.service);
+      urls.set('proxy', proxy.url);
+      pids.set('proxy', proxy.service.pid);
+    }
+    if (needs.gateway) {
+      const gateway = await startGateway({ name: 'gateway-memory', upstreamUrl: sim.url, logDir });
+      services.push(gateway.service);
+      urls.set('gateway', gateway.url);
+      pids.set('gateway', gateway.service.pid);
+    }
+    if (needs.gatewayRedis) {
+      const redis = await startRedis(logDir);
+      services.push(redis.service);
+      const gateway = await startGateway({
+        name: 'gateway-redis',
+        upstreamUrl: sim.url,
+        logDir,
+        redisUrl: redis.url,
+      });
+      services.push(gateway.service);
+      urls.set('gateway-redis', gateway.url);
+      pids.set('gateway-redis', gateway.service.pid);
+    }
+    for (const service of services) {
+      say(`started ${service.name} (pid ${service.pid}, RSS ${readRssMb(service.pid).toFixed(0)} MB)`);
+    }
+    return {
+      sim,
+      logDir,
+      url: (target) => {
+        const url = urls.get(target);
+        if (url === undefined) throw new Error(`target ${target} was not started`);
+        return url;
+      },
+      pid: (target) => {
+        const pid = pids.get(target);
+        if (pid === undefined) throw new Error(`target ${target} was not started`);
+        return pid;
+      },
+      services: () => [...services],
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

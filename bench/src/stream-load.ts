@@ -1,0 +1,149 @@
+// Concurrent SSE streams (closed loop: each of N slots opens a new stream when its last one ends).
+import { setMaxListeners } from 'node:events';
+import { Pool } from 'undici';
+import { CHAT_HEADERS, CHAT_PATH } from './chat-bodies.js';
+import { type LatencySummary, summarize } from './percentiles.js';
+
+export interface StreamLoadOptions {
+  baseUrl: string;
+  concurrency: number;
+  /** Streams are started during this window; those running at its end are completed and counted. */
+  durationMs: number;
+  body: () => string;
+}
+
+export interface StreamLoadRun {
+  concurrency: number;
+  streams: number;
+  /** Non-2xx, transport errors, and streams that ended without `data: [DONE]`. */
+  failed: number;
+  /** Request start to the first body bytes containing `data:`, in microseconds. */
+  ttfcUs: LatencySummary;
+  /** Request start to the end of the stream, in microseconds. */
+  totalUs: LatencySummary;
+}
+
+interface OneStream {
+  ok: boolean;
+  ttfcUs: number;
+  totalUs: number;
+}
+
+const DONE = Buffer.from('data: [DONE]');
+
+async function oneStream(pool: Pool, body: string): Promise<OneStream> {
+  const t0 = process.hrtime.bigint();
+  let ttfcUs = Number.NaN;
+  let tail = Buffer.alloc(0);
+  try {
+    const res = await pool.request({ path: CHAT_PATH, method: 'POST', headers: CHAT_HEADERS, body });
+    for await (const chunk of res.body as AsyncIterable<Buffer>) {
+      if (Number.isNaN(ttfcUs) && chunk.includes('data:')) {
+        ttfcUs = Number(process.hrtime.bigint() - t0) / 1000;
+      }
+      // Keep only the last bytes: enough to see `data: [DONE]` even when it straddles two chunks.
+      tail = Buffer.concat([tail, chunk]).subarray(-64);
+    }
+    const totalUs = Number(process.hrtime.bigint() - t0) / 1000;
+    const ok = res.statusCode === 200 && tail.includes(DONE) && !Number.isNaN(ttfcUs);
+    return { ok, ttfcUs, totalUs };
+  } catch {
+    return { ok: false, ttfcUs, totalUs: Number.NaN };
+  }
+}
+
+/** One unmeasured wave of `concurrency` streams, then the measured window; the pool is closed after. */
+export async function runStreamLoad(options: StreamLoadOptions): Promise<StreamLoadRun> {
+  const pool = new Pool(options.baseUrl, {
+    connections: options.concurrency,
+    pipelining: 1,
+    keepAliveTimeout: 30_000,
+  });
+  try {
+    await Promise.all(Array.from({ length: options.concurrency }, () => oneStream(pool, options.body())));
+    const ttfc: number[] = [];
+    const total: number[] = [];
+    let failed = 0;
+    const end = Date.now() + options.durationMs;
+    const slot = async (): Promise<void> => {
+      while (Date.now() < end) {
+        const result = await oneStream(pool, options.body());
+        if (!result.ok) failed += 1;
+        else {
+          ttfc.push(result.ttfcUs);
+          total.push(result.totalUs);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: options.concurrency }, slot));
+    return {
+      concurrency: options.concurrency,
+      streams: ttfc.length + failed,
+      failed,
+      ttfcUs: summarize(ttfc),
+      totalUs: summarize(total),
+    };
+  } finally {
+    await pool.destroy();
+  }
+}
+
+/**
+ * Opens `count` streams at once and holds them: resolves when each has shown its first `data:` bytes
+ * (or failed, or `timeoutMs` passed). `close()` aborts them all.
+ */
+export async function holdStreams(
+  baseUrl: string,
+  count: number,
+  body: () => string,
+  timeoutMs: number,
+): Promise<{ opened: number; failed: number; failures: Record<string, number>; close: () => Promise<void> }> {
+  const pool = new Pool(baseUrl, { connections: count, pipelining: 1 });
+  const ac = new AbortController();
+  // One signal aborts every request, and each request listens on it.
+  setMaxListeners(count + 10, ac.signal);
+  let opened = 0;
+  const failures: Record<string, number> = {};
+  const fail = (reason: string): void => {
+    failures[reason] = (failures[reason] ?? 0) + 1;
+  };
+  const holdOne = async (resolve: () => void): Promise<void> => {
+    let first = true;
+    try {
+      const res = await pool.request({
+        path: CHAT_PATH,
+        method: 'POST',
+        headers: CHAT_HEADERS,
+        body: body(),
+        signal: ac.signal,
+      });
+      let head = '';
+      for await (const chunk of res.body as AsyncIterable<Buffer>) {
+        if (first && chunk.includes('data:')) {
+          first = false;
+          opened += 1;
+          resolve();
+        } else if (first && head.length < 200) head += chunk.toString('utf8');
+      }
+      // The reason a stream never started: its status and the start of the error body.
+      if (first) fail(`HTTP ${res.statusCode} ${head.slice(0, 120)}`);
+    } catch (error) {
+      if (first && !ac.signal.aborted)
+        fail(error instanceof Error ? `${error.name}: ${error.message}` : 'error');
+    } finally {
+      resolve();
+    }
+  };
+  const started = Array.from({ length: count }, () => new Promise<void>((resolve) => void holdOne(resolve)));
+  const timer = new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref());
+  await Promise.race([Promise.all(started), timer]);
+  return {
+    opened,
+    failed: Object.values(failures).reduce((sum, n) => sum + n, 0),
+    failures: { ...failures },
+    close: async () => {
+      ac.abort();
+      await pool.destroy();
+    },
+  };
+}
