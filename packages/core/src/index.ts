@@ -18,6 +18,7 @@ export * from './resilience/failure-classifier.js';
 export * from './resilience/retry-after.js';
 export * from './resilience/retry-policy.js';
 export * from './sse/chunk-decoder.js';
+export { chunkJson } from './sse/chunk-json.js';
 export * from './sse/parse-sse.js';
 export * from './stream-tickets/ticket-store.js';
 export * from './upstream/upstream-client.js';

@@ -1,4 +1,5 @@
 // Graceful shutdown's last step for open calls: past the deadline they end with `shutting_down`.
+import { setMaxListeners } from 'node:events';
 import { GatewayError } from '@llm-gateway/contracts';
 
 /** Aborted when the shutdown deadline passes; every call's signal includes it. */
@@ -10,6 +11,9 @@ export interface Drain {
 
 export function createDrain(): Drain {
   const controller = new AbortController();
+  // Every open call listens to it (one listener each, removed when the call ends): many at once is
+  // normal, not the leak Node's default limit of 10 warns about.
+  setMaxListeners(0, controller.signal);
   return { signal: controller.signal, end: () => controller.abort() };
 }
 

@@ -1,5 +1,6 @@
 // Encodes typed chunks as the SSE bytes OpenAI clients read: `data: {json}\n\n` … `data: [DONE]\n\n`.
 import type { ChatCompletionChunk } from '@llm-gateway/contracts';
+import { chunkJson } from '@llm-gateway/core';
 import type { FastifyBaseLogger } from 'fastify';
 import { type Drain, reportedError } from './drain.js';
 import { toGatewayError } from './to-gateway-error.js';
@@ -20,7 +21,7 @@ export function encodeSseData(value: unknown): string {
 
 export interface SseBodyContext {
   /** The client went away: nothing more is written. */
-  client: AbortSignal;
+  clientGone: () => boolean;
   /** The shutdown deadline passed: the stream ends with a `shutting_down` error event. */
   drain: Drain;
   log: FastifyBaseLogger;
@@ -38,12 +39,12 @@ export async function* sseBody(
   try {
     let next = first;
     while (next.done !== true) {
-      yield encodeSseData(next.value);
+      yield `data: ${chunkJson(next.value)}\n\n`;
       next = await rest.next();
     }
     yield SSE_DONE;
   } catch (error) {
-    if (context.client.aborted) return;
+    if (context.clientGone()) return;
     const gatewayError = toGatewayError(reportedError(error, context.drain));
     context.log.warn({ err: error, code: gatewayError.code }, 'Stream failed after it began');
     yield encodeSseData(gatewayError.toJSON());

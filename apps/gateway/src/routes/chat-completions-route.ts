@@ -27,7 +27,7 @@ export const chatCompletionsRoute: FastifyPluginAsync<ChatCompletionsRouteOption
     const chatRequest = parseChatRequest(request.body);
     request.model = chatRequest.model ?? defaultModel;
     const meta: CallMeta = {};
-    const { client, call: signal } = callSignals(reply, drain);
+    const { call: signal, clientGone } = callSignals(reply, drain);
     const call = {
       signal,
       requestId: request.id,
@@ -49,10 +49,10 @@ export const chatCompletionsRoute: FastifyPluginAsync<ChatCompletionsRouteOption
       reply.headers(SSE_HEADERS);
       // If the body is torn down before it is first read, sseBody never runs its finally: close the
       // chat stream here too (a no-op once it ended; queued behind a read in progress).
-      client.addEventListener('abort', () => void chunks.return(undefined).catch(() => undefined), {
+      signal.addEventListener('abort', () => void chunks.return(undefined).catch(() => undefined), {
         once: true,
       });
-      return reply.send(Readable.from(sseBody(first, chunks, { client, drain, log: request.log })));
+      return reply.send(Readable.from(sseBody(first, chunks, { clientGone, drain, log: request.log })));
     } catch (error) {
       applyMetaHeaders(reply, meta);
       throw reportedError(error, drain);

@@ -13,6 +13,7 @@ import type { ConcurrencyLimiter, ReleaseSlot } from '../concurrency/concurrency
 import { type RateLimiter, rateLimitedError } from '../rate-limit/rate-limiter.js';
 import type { CircuitBreaker } from '../resilience/circuit-breaker.js';
 import type { RetryPolicy } from '../resilience/retry-policy.js';
+import { forgetChunkText } from '../sse/chunk-json.js';
 import type { UpstreamBody, UpstreamClient } from '../upstream/upstream-client.js';
 import type {
   CacheLookupEvent,
@@ -85,8 +86,10 @@ function withUsageFlag(completion: ChatCompletion, fromCache: boolean): ChatComp
 }
 
 function markChunkFresh(chunk: ChatCompletionChunk): ChatCompletionChunk {
-  if (typeof chunk.usage === 'object' && chunk.usage !== null)
+  if (typeof chunk.usage === 'object' && chunk.usage !== null) {
+    forgetChunkText(chunk);
     chunk.usage = { ...chunk.usage, from_cache: false };
+  }
   return chunk;
 }
 

@@ -106,8 +106,11 @@ describe('createRateLimiter (redis)', () => {
     await takeSequentially(limiter, 5);
     expect(await limiter.snapshot()).toMatchObject({ backend: 'redis', degraded: false });
     expect(backendChanges()).toEqual(['memory', 'redis']);
-    // Fresh Redis, fresh shared bucket: the 5 takes since the restart, not the ones before.
-    expect((await limiter.peek()).remaining).toBe(1000 - 5);
+    // Fresh Redis, fresh shared bucket: the 5 takes since the restart, not the 3 before. The bucket
+    // refills 1 token per 60 ms on Redis's clock, so a slow machine may see one back already.
+    const remaining = (await limiter.peek()).remaining;
+    expect(remaining).toBeGreaterThanOrEqual(1000 - 5);
+    expect(remaining).toBeLessThanOrEqual(1000 - 5 + 2);
   });
 
   it('falls back to memory while Redis is frozen (SIGSTOP) and returns when it thaws', async () => {

@@ -191,3 +191,60 @@ describe('parseSseData', () => {
     await expect(run()).rejects.toBe(failure);
   });
 });
+
+describe('parseSseData on a Node stream (the upstream body)', () => {
+  const bytes = (text: string) => new TextEncoder().encode(text);
+
+  it('yields events split across chunks and multi-byte characters', async () => {
+    const { Readable } = await import('node:stream');
+    const euro = bytes('€');
+    const body = Readable.from([
+      bytes('data: a\n'),
+      bytes('\ndata: '),
+      euro.slice(0, 1),
+      euro.slice(1),
+      bytes('\r\n\r'),
+    ]);
+    const out: string[] = [];
+    for await (const data of parseSseData(body)) out.push(data);
+    expect(out).toEqual(['a', '€']);
+  });
+
+  it('throws the abort reason at once while the source is silent, and destroys it', async () => {
+    const { PassThrough } = await import('node:stream');
+    const body = new PassThrough();
+    body.write(bytes('data: first\n\n'));
+    const controller = new AbortController();
+    const reason = new Error('stop');
+    const seen: string[] = [];
+    const reading = (async () => {
+      for await (const data of parseSseData(body, { signal: controller.signal })) seen.push(data);
+    })();
+    await vi.waitFor(() => expect(seen).toEqual(['first']));
+    controller.abort(reason);
+    await expect(reading).rejects.toBe(reason);
+    expect(body.destroyed).toBe(true);
+  });
+
+  it('destroys the source when the consumer stops early', async () => {
+    const { PassThrough } = await import('node:stream');
+    const body = new PassThrough();
+    body.write(bytes('data: one\n\ndata: two\n\n'));
+    for await (const data of parseSseData(body)) if (data === 'one') break;
+    expect(body.destroyed).toBe(true);
+  });
+});
+
+describe('chunkJson', () => {
+  it('relays a decoded chunk’s own text until the chunk is changed', async () => {
+    const { decodeChunkEvent } = await import('./chunk-decoder.js');
+    const { chunkJson, forgetChunkText } = await import('./chunk-json.js');
+    const text = '{"id":"c","choices":[{"index":0,"delta":{"content":"x"}}],"usage":{"total_tokens": 1.0}}';
+    const chunk = decodeChunkEvent(text);
+    if (chunk === 'done') throw new Error('unexpected');
+    expect(chunkJson(chunk)).toBe(text);
+    forgetChunkText(chunk);
+    chunk.usage = { total_tokens: 1, from_cache: false };
+    expect(JSON.parse(chunkJson(chunk))).toMatchObject({ usage: { from_cache: false } });
+  });
+});
