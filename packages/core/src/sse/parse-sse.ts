@@ -19,7 +19,8 @@ function noop(): void {}
  *   matters to OpenAI-style streams (an `event: error` still yields its data for the decoder to judge).
  * - An event without its terminating blank line when the stream ends is dropped, as the SSE spec says
  *   (eventsource-parser only dispatches on a blank line). A final blank line ended by a lone CR does count.
- * - Ending the loop early (break/return/throw) cancels the source, so an upstream connection is released.
+ * - Ending the loop early (break/return/throw) cancels the source, so an upstream connection is released
+ *   (a Node stream is left to its owner instead, see parseNodeReadable).
  * - When `options.signal` aborts, the source is cancelled (a pending read ends at once) and the iterator
  *   throws `signal.reason`, so a caller can never mistake an aborted stream for a finished one.
  */
@@ -72,6 +73,7 @@ export async function* parseSseData(
 interface NodeReadable extends AsyncIterable<Uint8Array> {
   destroy(error?: Error): unknown;
   readonly destroyed: boolean;
+  iterator(options: { destroyOnReturn: boolean }): AsyncIterableIterator<Uint8Array>;
 }
 
 function isNodeReadable(body: unknown): body is NodeReadable {
@@ -85,7 +87,8 @@ function isNodeReadable(body: unknown): body is NodeReadable {
 /**
  * The same for a Node stream, read directly: wrapping it in a web stream cost a few percent of the CPU
  * per streamed token. Abort destroys the stream, which settles a pending read at once (a Node stream's
- * iterator would queue return() behind it).
+ * iterator would queue return() behind it). An early exit leaves the stream to its owner, who can
+ * drain it so that its keep-alive connection is reused (destroying it would close the connection).
  */
 async function* parseNodeReadable(
   body: NodeReadable,
@@ -96,10 +99,9 @@ async function* parseNodeReadable(
   };
   signal?.addEventListener('abort', onAbort, { once: true });
   const events = new SseEvents();
-  let finished = false;
   try {
     signal?.throwIfAborted();
-    for await (const bytes of body) {
+    for await (const bytes of body.iterator({ destroyOnReturn: false })) {
       if (signal?.aborted) throw signal.reason;
       for (const data of events.feed(bytes)) {
         yield data;
@@ -107,14 +109,12 @@ async function* parseNodeReadable(
       }
     }
     if (signal?.aborted) throw signal.reason;
-    finished = true;
     for (const data of events.end()) yield data;
   } catch (error) {
     if (signal?.aborted) throw signal.reason;
     throw error;
   } finally {
     signal?.removeEventListener('abort', onAbort);
-    if (!finished && !body.destroyed) body.destroy();
   }
 }
 

@@ -228,10 +228,11 @@ async function* streamChunks(
     stop();
     signal?.removeEventListener('abort', closeUpstream);
     // Ended early (the consumer's return(), an error): close the connection. After [DONE] the rest
-    // of the body is drained instead, so the connection can be reused.
-    if (complete) body.dump({ limit: 64 * 1024 }).catch(() => undefined);
-    else closeUpstream();
+    // of the body (normally just its end) is drained instead, so the keep-alive connection is reused:
+    // a new connection per stream cost milliseconds of time to first token.
+    if (!complete) closeUpstream();
     await events.return(undefined);
+    if (complete) body.dump({ limit: 64 * 1024 }).catch(() => undefined);
   }
   if (callerSignal?.aborted) throw clientClosed();
   // A stream that stops before any finish_reason or [DONE] was cut off: never pass that off as a clean end.
