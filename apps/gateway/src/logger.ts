@@ -4,23 +4,35 @@ import type { GatewayConfig } from './config.js';
 
 export type GatewayLogger = Logger;
 
-/** Paths pino blanks out, in case a header object or config ever reaches a log call. */
+/**
+ * Paths pino blanks out, in case a header object or config ever reaches a log call. Exact paths only:
+ * a wildcard (`*.apiKey`) made redaction a measurable share of every log line.
+ */
 const REDACT = [
   'req.headers.authorization',
   'req.headers["x-api-key"]',
   'headers.authorization',
   'apiKey',
-  '*.apiKey',
   'authorization',
 ];
 
+/** How long a log line may wait in the buffer when traffic is too light to fill it. */
+const LOG_FLUSH_INTERVAL_MS = 250;
+
 /**
- * Stdout written asynchronously: a synchronous write per line cost several percent of the CPU per
- * request under load. Lines still leave at once (nothing waits for a buffer to fill); whatever is
- * queued when the process exits is flushed synchronously.
+ * Stdout written asynchronously and in batches: a write per line (three lines per request at info)
+ * cost about a third of the CPU per request in the benchmark. Lines are written once 8 KiB have
+ * gathered, or every 250 ms, whichever comes first; whatever is left when the process exits is
+ * flushed synchronously.
  */
 function stdoutDestination(): DestinationStream {
-  const destination = pino.destination({ dest: 1, sync: false });
+  const destination = pino.destination({ dest: 1, sync: false, minLength: 8 * 1024 });
+  setInterval(() => {
+    // flush() throws while the destination is still opening or after it closed; the next tick retries.
+    try {
+      destination.flush();
+    } catch {}
+  }, LOG_FLUSH_INTERVAL_MS).unref();
   process.once('exit', () => {
     try {
       destination.flushSync();

@@ -96,7 +96,12 @@ describe('a rate limit shared through Redis', () => {
       backend = (await metrics(url)).rate_limiter.backend;
     }
     expect(backend).toBe('redis');
-    const lines = gateways[0]?.output.join('\n') ?? '';
+    // Log lines reach stdout in batches (at most 250 ms late): wait for the second one to arrive.
+    const output = () => gateways[0]?.output.join('\n') ?? '';
+    for (let i = 0; i < 40 && !/Redis is back/.test(output()); i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const lines = output();
     expect(lines.match(/Redis unreachable, using the in-memory bucket/g)).toHaveLength(1);
     expect(lines.match(/Redis is back, using the shared bucket/g)).toHaveLength(1);
   }, 20_000);

@@ -28,6 +28,8 @@ export interface UpstreamHttpOptions {
   dispatcher?: Dispatcher;
 }
 
+function ignore(): void {}
+
 /** Only the start of an error body is read: it is for a message, and must not be unbounded. */
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
 
@@ -88,6 +90,10 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
       headersTimeout: 0,
       bodyTimeout: 0,
     });
+    // Read errors reach whoever reads the body; one that comes after the reader let go (a body
+    // destroyed to close the connection emits UND_ERR_ABORTED) must not be an unhandled 'error'
+    // event, which would end the process.
+    response.body.on('error', ignore);
     return {
       status: response.statusCode,
       headers: headerReader(response.headers),
