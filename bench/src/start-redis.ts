@@ -1,5 +1,5 @@
 // A private redis-server (no persistence) on a free loopback port, for the gateway's Redis cache variant.
-import { freePort } from './free-port.js';
+import { freePort } from '@llm-gateway/test-support';
 import { type Service, spawnService } from './spawn-service.js';
 
 export interface RedisProcess {

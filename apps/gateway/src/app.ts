@@ -136,7 +136,7 @@ export async function buildApp({ config, services, logger }: BuildAppOptions): P
   await app.register(readinessRoute, { readiness: services.readiness });
   await app.register(metricsRoute, { snapshot: services.snapshot });
   await app.register(prometheusRoute, { registry: services.metrics.registry });
-  await app.register(modelsRoute, { chat: services.chat });
+  await app.register(modelsRoute, { chat: services.chat, drain });
   await app.register(chatCompletionsRoute, {
     chat: services.chat,
     defaultModel: config.upstream.defaultModel,

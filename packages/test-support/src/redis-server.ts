@@ -1,9 +1,11 @@
 // A private redis-server for tests: own free port, no persistence, killed by PID (also when the process exits).
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { freePort } from './free-port.js';
 
 /** A running redis-server owned by the test that started it. */
 export interface RedisServerHandle {
@@ -155,18 +157,6 @@ function isRunning(child: ChildProcess): boolean {
 function waitForExit(child: ChildProcess): Promise<void> {
   if (!isRunning(child)) return Promise.resolve();
   return new Promise((resolve) => child.once('exit', () => resolve()));
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => (port > 0 ? resolve(port) : reject(new Error('No free port was assigned'))));
-    });
-  });
 }
 
 function findOnPath(command: string): string | undefined {

@@ -1,18 +1,6 @@
-// An AbortSignal that fires when the client goes away before its answer was fully written.
+// The REST call signal: fires when the client goes away before its answer was written, or at the shutdown deadline.
 import type { FastifyReply } from 'fastify';
 import type { Drain } from './drain.js';
-
-/**
- * Fastify 5's `request.signal` aborts as soon as a request body has been read on Node 20, so the
- * disconnect is derived from the response socket instead (see docs/stack-notes in the team wiki).
- */
-export function clientSignal(reply: FastifyReply): AbortSignal {
-  const controller = new AbortController();
-  reply.raw.once('close', () => {
-    if (!reply.raw.writableFinished) controller.abort();
-  });
-  return controller.signal;
-}
 
 /** What a REST call needs to know about its client and the shutdown. */
 export interface CallSignals {
@@ -23,6 +11,9 @@ export interface CallSignals {
 }
 
 /**
+ * Fastify 5's `request.signal` aborts as soon as a request body has been read on Node 20, so the
+ * disconnect is derived from the response instead.
+ *
  * One controller per call, fed by the client's disconnect and the shutdown drain, linked by hand:
  * AbortSignal.any, or a second controller, cost measurably on every request on Node 20. The drain
  * listener is removed when the response closes, so the long-lived drain signal does not collect one
