@@ -1,6 +1,7 @@
-// Validates values against OpenAI's chat-completions JSON schemas (a copied fixture, see fixtures/README.md).
+// OpenAI's chat-completions JSON schemas (a copied fixture, see fixtures/README.md): errors as text, or a vitest assertion.
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import { expect } from 'vitest';
 
 export type OpenAISchemaName =
   | 'CreateChatCompletionRequest'
@@ -32,6 +33,16 @@ export function openAISchemaErrors(name: OpenAISchemaName, value: unknown): stri
   if (!validate) throw new Error(`unknown schema ${name}`);
   if (validate(value)) return [];
   return (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}`);
+}
+
+/**
+ * Asserts (vitest `expect`) that `value` matches the OpenAI schema `name`; on failure the message
+ * lists every schema error and shows the value.
+ */
+export function expectOpenAIShape(name: OpenAISchemaName, value: unknown): void {
+  const errors = openAISchemaErrors(name, value);
+  const shown = errors.length === 0 ? '' : `: ${JSON.stringify(value)?.slice(0, 2000)}`;
+  expect(errors, `${name} schema errors${shown}`).toEqual([]);
 }
 
 /** Throws with every schema error when `value` does not match the OpenAI schema `name`. */
