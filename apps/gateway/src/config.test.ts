@@ -2,8 +2,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { caughtSync } from '@llm-gateway/test-support';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, parseConfig } from './config.js';
+import { CONFIG_VARIABLES, ConfigError, loadConfig, parseConfig } from './config.js';
 
 describe('parseConfig', () => {
   it('uses the spec defaults and demo mode without a key', () => {
@@ -127,6 +128,59 @@ describe('parseConfig', () => {
     expect(() => parseConfig({ RATE_LIMIT_PER_KEY_REQUESTS_PER_MINUTE: '30' })).toThrow(
       /needs GATEWAY_API_KEYS/,
     );
+  });
+
+  it("reads the tRPC ping, stream ticket and upstream keep-alive knobs, with today's values as defaults", () => {
+    const defaults = parseConfig({});
+    expect(defaults.trpc).toEqual({ ssePingMs: 10_000 });
+    expect(defaults.streamTickets).toEqual({ ttlMs: 30_000, maxBytes: 67_108_864 });
+    expect(defaults.upstream.keepAliveMs).toBe(30_000);
+    const set = parseConfig({
+      TRPC_SSE_PING_MS: '5000',
+      STREAM_TICKET_TTL_MS: '60000',
+      STREAM_TICKET_MAX_BYTES: '1048576',
+      UPSTREAM_KEEP_ALIVE_MS: '4000',
+    });
+    expect(set.trpc).toEqual({ ssePingMs: 5000 });
+    expect(set.streamTickets).toEqual({ ttlMs: 60_000, maxBytes: 1_048_576 });
+    expect(set.upstream.keepAliveMs).toBe(4000);
+  });
+
+  it('names each bad knob', () => {
+    const error = caughtSync(() =>
+      parseConfig({
+        TRPC_SSE_PING_MS: 'often',
+        STREAM_TICKET_TTL_MS: '0',
+        STREAM_TICKET_MAX_BYTES: '1.5',
+        UPSTREAM_KEEP_ALIVE_MS: '-1',
+      }),
+    );
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
+    expect(problems).toHaveLength(4);
+    for (const name of [
+      'TRPC_SSE_PING_MS',
+      'STREAM_TICKET_TTL_MS',
+      'STREAM_TICKET_MAX_BYTES',
+      'UPSTREAM_KEEP_ALIVE_MS',
+    ])
+      expect(problems.some((problem) => problem.startsWith(`${name}: `))).toBe(true);
+  });
+
+  it("keeps the SSE ping below the client's 30 s reconnect-after-inactivity", () => {
+    expect(parseConfig({ TRPC_SSE_PING_MS: '29999' }).trpc.ssePingMs).toBe(29_999);
+    for (const value of ['30000', '60000'])
+      expect(() => parseConfig({ TRPC_SSE_PING_MS: value })).toThrow(/TRPC_SSE_PING_MS: must be below 30000/);
+  });
+
+  it('declares each variable once and freezes the whole tree', () => {
+    expect(new Set(CONFIG_VARIABLES).size).toBe(CONFIG_VARIABLES.length);
+    const config = parseConfig({ GATEWAY_API_KEYS: 'k1' });
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.trpc)).toBe(true);
+    expect(Object.isFrozen(config.streamTickets)).toBe(true);
+    expect(Object.isFrozen(config.auth.apiKeys)).toBe(true);
+    expect(config.auth).not.toHaveProperty('apiKeysFile');
   });
 
   it('refuses to start in production without an upstream key', () => {
