@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ChatCompletion } from '@llm-gateway/contracts';
-import { type RedisServerHandle, startRedisServer } from '@llm-gateway/test-support';
+import { createManualClock, type RedisServerHandle, startRedisServer } from '@llm-gateway/test-support';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createRedisClient } from '../rate-limit/create-redis-client.js';
 import type { CacheStore } from './cache-store.js';
@@ -105,17 +105,11 @@ function describeCacheStoreContract(name: string, makeHarness: () => Promise<Cac
 }
 
 describeCacheStoreContract('memory', async () => {
-  let now = 0;
-  const store = createMemoryCacheStore({
-    maxEntries: 100,
-    maxBytes: 1_000_000,
-    clock: { now: () => now },
-  });
+  const clock = createManualClock();
+  const store = createMemoryCacheStore({ maxEntries: 100, maxBytes: 1_000_000, clock });
   return {
     store,
-    elapse: async (ms) => {
-      now += ms;
-    },
+    elapse: async (ms) => clock.advance(ms),
     close: async () => {},
   };
 });

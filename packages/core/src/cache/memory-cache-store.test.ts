@@ -1,24 +1,15 @@
 // Tests for what only the memory store does: LRU eviction by entries and by bytes, exact lazy expiry.
 import type { ChatCompletion } from '@llm-gateway/contracts';
+import { createManualClock } from '@llm-gateway/test-support';
 import { describe, expect, it, vi } from 'vitest';
+import { sampleCompletion as completion } from '../../test/sample-completion.js';
 import { createMemoryCacheStore } from './memory-cache-store.js';
-
-function completion(content: string): ChatCompletion {
-  return {
-    id: 'chatcmpl-test',
-    object: 'chat.completion',
-    created: 1_700_000_000,
-    model: 'gpt-test',
-    choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
-    usage: { from_cache: false },
-  };
-}
 
 /** Bytes the store charges for a value: its JSON text in UTF-8. */
 const sizeOf = (value: ChatCompletion) => Buffer.byteLength(JSON.stringify(value), 'utf8');
 
 function storeWithClock(maxEntries: number, maxBytes: number) {
-  const clock = { ms: 0, now: () => clock.ms };
+  const clock = createManualClock();
   return { store: createMemoryCacheStore({ maxEntries, maxBytes, clock }), clock };
 }
 
@@ -75,9 +66,9 @@ describe('createMemoryCacheStore', () => {
   it('serves an entry until its TTL has passed, by the injected clock', async () => {
     const { store, clock } = storeWithClock(10, 10_000);
     await store.set('a', completion('a'), 2);
-    clock.ms = 1999;
+    clock.advance(1999);
     await expect(store.get('a')).resolves.toEqual(completion('a'));
-    clock.ms = 2001;
+    clock.advance(2);
     await expect(store.get('a')).resolves.toBeUndefined();
     expect(store.snapshot()).toMatchObject({ entries: 0, errors: 0 });
   });
@@ -100,7 +91,7 @@ describe('createMemoryCacheStore', () => {
     const { store, clock } = storeWithClock(10, 10_000);
     await store.set('short', completion('short'), 1);
     await store.set('long', completion('long'), 3600);
-    clock.ms = 5000;
+    clock.advance(5000);
     await expect(store.get('short')).resolves.toBeUndefined();
     await expect(store.get('long')).resolves.toEqual(completion('long'));
   });

@@ -1,26 +1,15 @@
 // Tests for what only the Redis store does: PX TTLs, unreadable values, and Redis down, back, or frozen.
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import type { ChatCompletion } from '@llm-gateway/contracts';
 import { type RedisServerHandle, startRedisServer } from '@llm-gateway/test-support';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { sampleCompletion as completion } from '../../test/sample-completion.js';
 import { createRedisClient } from '../rate-limit/create-redis-client.js';
 import type { CacheStoreEvent } from './cache-store.js';
 import { createRedisCacheStore, DEFAULT_REDIS_CACHE_TIMEOUT_MS } from './redis-cache-store.js';
 
 const COMMAND_TIMEOUT_MS = 200;
-
-function completion(content: string): ChatCompletion {
-  return {
-    id: 'chatcmpl-test',
-    object: 'chat.completion',
-    created: 1_700_000_000,
-    model: 'gpt-test',
-    choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
-    usage: { from_cache: false },
-  };
-}
 
 async function ready(redis: Redis): Promise<void> {
   if (redis.status !== 'ready') await once(redis, 'ready');

@@ -1,7 +1,7 @@
 // Tests for completionToChunks: chunk order and shape, usage handling, and OpenAI's stream-chunk schema.
 import type { ChatCompletion } from '@llm-gateway/contracts';
+import { expectOpenAIShape, openAISchemaErrors } from '@llm-gateway/test-support';
 import { describe, expect, it } from 'vitest';
-import { checkStreamChunk } from '../../test/openai-schemas.js';
 import { completionToChunks } from './completion-to-chunks.js';
 
 const COMPLETION: ChatCompletion = {
@@ -135,10 +135,10 @@ describe('completionToChunks', () => {
 
   it("produces chunks that match OpenAI's stream-chunk schema", () => {
     // The validator is not vacuous: a chunk without choices is rejected.
-    expect(checkStreamChunk({ ...HEADER })).not.toBe('');
+    expect(openAISchemaErrors('CreateChatCompletionStreamResponse', { ...HEADER })).not.toEqual([]);
     for (const includeUsage of [true, false]) {
       for (const chunk of completionToChunks(COMPLETION, { includeUsage })) {
-        expect(checkStreamChunk(chunk), JSON.stringify(chunk)).toBe('');
+        expectOpenAIShape('CreateChatCompletionStreamResponse', chunk);
       }
     }
   });

@@ -1,5 +1,6 @@
 // Tests for the concurrency limiter: slots, FIFO queue, queue bound and timeout, aborts, no slot leaks (fake timers).
 import { type GatewayError, isGatewayError } from '@llm-gateway/contracts';
+import { caught } from '@llm-gateway/test-support';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   type ConcurrencyLimiterOptions,
@@ -13,12 +14,7 @@ function limiter(overrides: Partial<ConcurrencyLimiterOptions> = {}) {
 
 /** The GatewayError a promise rejects with; fails the test if it resolves. */
 async function rejection(promise: Promise<unknown>): Promise<GatewayError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (reason: unknown) => reason,
-  );
+  const error = await caught(promise);
   if (!isGatewayError(error)) throw error;
   return error;
 }

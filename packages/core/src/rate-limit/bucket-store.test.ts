@@ -1,10 +1,9 @@
 // One contract for every bucket store, run against memory and a real redis-server; then each store's own rules.
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import { type RedisServerHandle, startRedisServer } from '@llm-gateway/test-support';
+import { createManualClock, type RedisServerHandle, startRedisServer } from '@llm-gateway/test-support';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Clock } from '../resilience/clock.js';
 import type { BucketStore } from './bucket-store.js';
 import { createRedisClient } from './create-redis-client.js';
 import { createMemoryBucketStore } from './memory-bucket-store.js';
@@ -141,20 +140,10 @@ describe('redis bucket store', () => {
 });
 
 describe('memory bucket store', () => {
-  const manualClock = (): Clock & { advance(ms: number): void } => {
-    let nowMs = 0;
-    return {
-      now: () => nowMs,
-      sleep: () => Promise.resolve(),
-      advance: (ms) => {
-        nowMs += ms;
-      },
-    };
-  };
   const params = { capacity: 2, refillPerMs: NO_REFILL, cost: 1 } as const;
 
   it('drops the least recently used key beyond maxKeys (it comes back full)', async () => {
-    const store = createMemoryBucketStore({ clock: manualClock(), maxKeys: 2 });
+    const store = createMemoryBucketStore({ clock: createManualClock(), maxKeys: 2 });
     await store.take('a', params);
     await store.take('b', params);
     await store.take('a', params); // a is now the most recent: b is the one to go
@@ -165,14 +154,14 @@ describe('memory bucket store', () => {
   });
 
   it('does not remember keys it was only asked to peek at', async () => {
-    const store = createMemoryBucketStore({ clock: manualClock(), maxKeys: 1 });
+    const store = createMemoryBucketStore({ clock: createManualClock(), maxKeys: 1 });
     await store.take('a', params);
     await store.take('b', { ...params, cost: 0 });
     expect((await store.take('a', { ...params, cost: 0 })).tokens).toBe(1);
   });
 
   it('refills on its injected clock', async () => {
-    const clock = manualClock();
+    const clock = createManualClock();
     const store = createMemoryBucketStore({ clock });
     const fast = { capacity: 1, refillPerMs: 0.01, cost: 1 } as const;
     await store.take('k', fast);

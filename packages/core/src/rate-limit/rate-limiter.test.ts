@@ -1,7 +1,7 @@
 // The memory-backed limiter on an injected clock: decisions, headers, the 429 and events, to the token.
 import { isGatewayError } from '@llm-gateway/contracts';
+import { createManualClock } from '@llm-gateway/test-support';
 import { describe, expect, it } from 'vitest';
-import type { Clock } from '../resilience/clock.js';
 import {
   createRateLimiter,
   type RateLimiterEvent,
@@ -9,16 +9,8 @@ import {
   rateLimitHeaders,
 } from './rate-limiter.js';
 
-function manualClock(startMs = 1_700_000_000_000): Clock & { advance(ms: number): void } {
-  let nowMs = startMs;
-  return {
-    now: () => nowMs,
-    sleep: () => Promise.resolve(),
-    advance(ms) {
-      nowMs += ms;
-    },
-  };
-}
+/** A clock that moves only when a test advances it. */
+const manualClock = () => createManualClock(1_700_000_000_000);
 
 function limiterAt100PerMinute() {
   const clock = manualClock();

@@ -1,5 +1,6 @@
 // Tests for the circuit breaker: opening at the threshold, refusing, the single half-open probe and its events.
 import { GatewayError } from '@llm-gateway/contracts';
+import { caughtSync } from '@llm-gateway/test-support';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   type BreakerPermit,
@@ -30,13 +31,9 @@ function breakerWith(overrides: Partial<CircuitBreakerOptions> = {}) {
 
 /** The error acquire() throws; fails the test if it does not throw one. */
 function refusal(acquire: () => BreakerPermit): GatewayError {
-  try {
-    acquire();
-  } catch (error) {
-    if (error instanceof GatewayError) return error;
-    throw error;
-  }
-  throw new Error('acquire() did not refuse');
+  const error = caughtSync(acquire);
+  if (error instanceof GatewayError) return error;
+  throw error;
 }
 
 const upstreamDown = () => new GatewayError('upstream_unavailable', 'down');

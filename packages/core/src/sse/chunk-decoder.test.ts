@@ -1,5 +1,6 @@
 // Tests for decodeChunkEvent: the end marker, valid chunks, mid-stream error events and garbage.
 import { GatewayError } from '@llm-gateway/contracts';
+import { caughtSync } from '@llm-gateway/test-support';
 import { describe, expect, it } from 'vitest';
 import { decodeChunkEvent } from './chunk-decoder.js';
 
@@ -12,13 +13,9 @@ const CHUNK = {
 };
 
 function thrown(data: string): GatewayError {
-  try {
-    decodeChunkEvent(data);
-  } catch (error) {
-    if (error instanceof GatewayError) return error;
-    throw error;
-  }
-  throw new Error(`decodeChunkEvent(${data}) did not throw`);
+  const error = caughtSync(() => decodeChunkEvent(data));
+  if (error instanceof GatewayError) return error;
+  throw error;
 }
 
 describe('decodeChunkEvent', () => {

@@ -1,4 +1,5 @@
 // Tests for parseSseData: splits at every byte, line-end styles, UTF-8, early exit and abort.
+import { collect } from '@llm-gateway/test-support';
 import { describe, expect, it, vi } from 'vitest';
 import { parseSseData } from './parse-sse.js';
 
@@ -45,12 +46,6 @@ function streamOf(pieces: Uint8Array[]): ReadableStream<Uint8Array> {
 
 async function* iterableOf(pieces: Uint8Array[]): AsyncGenerator<Uint8Array> {
   for (const piece of pieces) yield piece;
-}
-
-async function collect(source: AsyncIterable<string>): Promise<string[]> {
-  const out: string[] = [];
-  for await (const data of source) out.push(data);
-  return out;
 }
 
 describe('parseSseData', () => {

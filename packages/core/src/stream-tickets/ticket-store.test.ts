@@ -1,23 +1,19 @@
 // Tests for stream tickets: exactly-once claims, expiry, the memory bound, and sharing through Redis.
 import { randomUUID } from 'node:crypto';
 import { isGatewayError } from '@llm-gateway/contracts';
-import { type RedisServerHandle, startRedisServer } from '@llm-gateway/test-support';
+import {
+  caught,
+  createManualClock,
+  type RedisServerHandle,
+  startRedisServer,
+} from '@llm-gateway/test-support';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisClient } from '../rate-limit/create-redis-client.js';
-import type { Clock } from '../resilience/clock.js';
 import { createMemoryTicketStore, createRedisTicketStore } from './ticket-store.js';
 
-function manualClock(): Clock & { advance(ms: number): void } {
-  let now = 1_700_000_000_000;
-  return {
-    now: () => now,
-    sleep: async () => {},
-    advance: (ms) => {
-      now += ms;
-    },
-  };
-}
+/** A clock that moves only when a test advances it. */
+const manualClock = () => createManualClock(1_700_000_000_000);
 
 describe('createMemoryTicketStore', () => {
   it('gives a value back exactly once', async () => {
@@ -45,7 +41,7 @@ describe('createMemoryTicketStore', () => {
     const store = createMemoryTicketStore({ ttlMs: 1000, maxBytes: 10, clock });
     const first = await store.issue('12345');
     await store.issue('67890');
-    const refused = await store.issue('x').catch((error: unknown) => error);
+    const refused = await caught(store.issue('x'));
     expect(isGatewayError(refused) && refused.code).toBe('overloaded');
     expect(isGatewayError(refused) && refused.status).toBe(503);
 

@@ -1,0 +1,14 @@
+// Test fixture: the small one-choice completion the cache-store tests store and read back.
+import type { ChatCompletion } from '@llm-gateway/contracts';
+
+/** A minimal valid completion whose only answer is `content` (id and timestamps fixed). */
+export function sampleCompletion(content: string): ChatCompletion {
+  return {
+    id: 'chatcmpl-test',
+    object: 'chat.completion',
+    created: 1_700_000_000,
+    model: 'gpt-test',
+    choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+    usage: { from_cache: false },
+  };
+}
