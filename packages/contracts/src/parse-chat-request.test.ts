@@ -1,16 +1,13 @@
 // The shared request schema: what it accepts unchanged, and how it names the field at fault.
+import { caughtSync } from '@llm-gateway/test-support';
 import { describe, expect, it } from 'vitest';
 import { isGatewayError } from './gateway-error.js';
 import { formatParamPath, MAX_REQUEST_DEPTH, parseChatRequest } from './parse-chat-request.js';
 
 function rejection(input: unknown) {
-  try {
-    parseChatRequest(input);
-  } catch (error) {
-    if (isGatewayError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
+  const error = caughtSync(() => parseChatRequest(input));
+  if (isGatewayError(error)) return error;
+  throw error;
 }
 
 describe('parseChatRequest', () => {
