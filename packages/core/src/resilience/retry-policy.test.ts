@@ -3,13 +3,7 @@ import { GatewayError } from '@llm-gateway/contracts';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { errorFromResponse } from '../upstream/upstream-errors.js';
 import { systemClock } from './clock.js';
-import {
-  backoffDelayMs,
-  createRetryPolicy,
-  RETRY_DEFAULTS,
-  type RetryEvent,
-  type RetryOptions,
-} from './retry-policy.js';
+import { backoffDelayMs, createRetryPolicy, type RetryEvent, type RetryOptions } from './retry-policy.js';
 
 const half = () => 0.5;
 
@@ -75,10 +69,6 @@ describe('backoffDelayMs', () => {
   it('stays finite for huge attempt numbers and a zero base', () => {
     expect(backoffDelayMs(10_000, options, half)).toBe(6000);
     expect(backoffDelayMs(10_000, { baseDelayMs: 0, maxDelayMs: 8000 }, half)).toBe(0);
-  });
-
-  it('has defaults matching the documented ones', () => {
-    expect(RETRY_DEFAULTS).toEqual({ maxAttempts: 3, baseDelayMs: 500, maxDelayMs: 8000 });
   });
 });
 

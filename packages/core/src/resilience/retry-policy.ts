@@ -15,7 +15,7 @@ export interface RetryEvent {
 }
 
 export interface RetryOptions {
-  /** Total attempts including the first (see RETRY_DEFAULTS). */
+  /** Total attempts including the first; 1 turns retry off. */
   maxAttempts: number;
   /** The first backoff step, before jitter. */
   baseDelayMs: number;
@@ -32,12 +32,6 @@ export interface RetryOptions {
   /** Called synchronously before each wait; must not throw. */
   onRetry?: (event: RetryEvent) => void;
 }
-
-/** Sensible starting values for the backoff part of RetryOptions. */
-export const RETRY_DEFAULTS = { maxAttempts: 3, baseDelayMs: 500, maxDelayMs: 8000 } as const satisfies Pick<
-  RetryOptions,
-  'maxAttempts' | 'baseDelayMs' | 'maxDelayMs'
->;
 
 export interface RetryPolicy {
   /**
