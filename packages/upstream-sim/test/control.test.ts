@@ -1,7 +1,7 @@
 // The /__sim/* control endpoints used by other processes (benchmark, child-process tests).
+import { expectOpenAIShape } from '@llm-gateway/test-support';
 import { describe, expect, it } from 'vitest';
 import type { UpstreamSim } from '../src/index.js';
-import { expectSchema } from './helpers/schemas.js';
 import { chatBody, postChat, useSims } from './helpers/sim-fixture.js';
 
 const startSim = useSims();
@@ -79,11 +79,11 @@ describe('control endpoints', () => {
     ];
     for (const res of bad) {
       expect(res.status).toBe(400);
-      expectSchema('error', await res.json());
+      expectOpenAIShape('ErrorResponse', await res.json());
     }
     const unknown = await control(sim, 'nothing');
     expect(unknown.status).toBe(404);
-    expectSchema('error', await unknown.json());
+    expectOpenAIShape('ErrorResponse', await unknown.json());
     expect(sim.stats.requests).toBe(0);
   });
 });

@@ -1,17 +1,8 @@
 // Fault injection: each fault kind (stream and non-stream), queue order, repeats and the permanent fault.
+import { expectOpenAIShape, sseData, sseJson } from '@llm-gateway/test-support';
 import { describe, expect, it } from 'vitest';
 import type { SimFault } from '../src/index.js';
-import { expectSchema } from './helpers/schemas.js';
-import {
-  chatBody,
-  delay,
-  eventCount,
-  postChat,
-  readBody,
-  sseChunks,
-  ssePayloads,
-  useSims,
-} from './helpers/sim-fixture.js';
+import { chatBody, delay, eventCount, postChat, readBody, useSims } from './helpers/sim-fixture.js';
 
 const startSim = useSims();
 
@@ -26,7 +17,7 @@ describe('status faults', () => {
     expect(res.status).toBe(429);
     expect(res.headers.get('retry-after')).toBe('1');
     const body = await res.json();
-    expectSchema('error', body);
+    expectOpenAIShape('ErrorResponse', body);
     expect(body).toMatchObject({ error: { code: 'rate_limit_exceeded', param: null } });
   });
 
@@ -63,7 +54,7 @@ describe('status faults', () => {
     for (const status of statuses) {
       const res = await postChat(sim, chatBody());
       expect(res.status).toBe(status);
-      expectSchema('error', await res.json());
+      expectOpenAIShape('ErrorResponse', await res.json());
     }
   });
 });
@@ -127,8 +118,8 @@ describe('connection faults', () => {
     const read = await readBody(res);
     expect(read.done).toBe(false);
     expect(read.error).toBeDefined();
-    const chunks = sseChunks(read.text);
-    for (const chunk of chunks) expectSchema('chunk', chunk);
+    const chunks = sseJson(read.text);
+    for (const chunk of chunks) expectOpenAIShape('CreateChatCompletionStreamResponse', chunk);
     expect(chunks).toHaveLength(3);
     expect(chunks.slice(1).every((chunk) => typeof content(chunk) === 'string')).toBe(true);
   });
@@ -149,7 +140,7 @@ describe('connection faults', () => {
     const first = await readBody(res, (text) => eventCount(text) >= 2);
     const stalled = await Promise.race([readBody(res).then(() => 'more'), delay(150).then(() => 'stalled')]);
     expect(stalled).toBe('stalled');
-    const chunks = sseChunks(first.text);
+    const chunks = sseJson(first.text);
     expect(chunks).toHaveLength(2);
     controller.abort();
     await sim.waitFor((s) => s.closedEarly === 1 && s.active === 0, 1000);
@@ -191,10 +182,10 @@ describe('payload faults', () => {
     const sim = await startSim({ reply: { chunks: 4 } });
     sim.enqueue({ kind: 'error-event', afterChunks: 2 });
     const text = await (await postChat(sim, chatBody({ stream: true }))).text();
-    const payloads = ssePayloads(text).map((payload) => JSON.parse(payload) as Record<string, unknown>);
+    const payloads = sseData(text).map((payload) => JSON.parse(payload) as Record<string, unknown>);
     expect(payloads).toHaveLength(1 + 2 + 1);
-    for (const chunk of payloads.slice(0, -1)) expectSchema('chunk', chunk);
-    expectSchema('error', payloads.at(-1));
+    for (const chunk of payloads.slice(0, -1)) expectOpenAIShape('CreateChatCompletionStreamResponse', chunk);
+    expectOpenAIShape('ErrorResponse', payloads.at(-1));
     expect(text).not.toContain('[DONE]');
   });
 
@@ -203,13 +194,13 @@ describe('payload faults', () => {
     sim.enqueue({ kind: 'error-event', afterChunks: 1 });
     const res = await postChat(sim, chatBody());
     expect(res.status).toBe(500);
-    expectSchema('error', await res.json());
+    expectOpenAIShape('ErrorResponse', await res.json());
   });
 
   it('clamps afterChunks beyond the content to "just before the finish chunk"', async () => {
     const sim = await startSim({ reply: { chunks: 2 } });
     sim.enqueue({ kind: 'error-event', afterChunks: 50 });
-    const payloads = ssePayloads(await (await postChat(sim, chatBody({ stream: true }))).text());
+    const payloads = sseData(await (await postChat(sim, chatBody({ stream: true }))).text());
     expect(payloads).toHaveLength(1 + 2 + 1);
     expect(payloads.at(-1)).toMatch(/^\{"error":/);
   });

@@ -1,8 +1,8 @@
 // Non-streamed chat completions, models, routing, auth and error bodies, checked against OpenAI's schemas.
 import { Agent, request as httpRequest } from 'node:http';
+import { expectOpenAIShape } from '@llm-gateway/test-support';
 import { describe, expect, it } from 'vitest';
 import { defaultSimContent } from '../src/index.js';
-import { expectSchema } from './helpers/schemas.js';
 import { chatBody, postChat, useSims } from './helpers/sim-fixture.js';
 
 const startSim = useSims();
@@ -36,7 +36,7 @@ describe('POST /v1/chat/completions (non-stream)', () => {
     const text = await res.text();
     expect(res.headers.get('content-length')).toBe(String(Buffer.byteLength(text)));
     const body = JSON.parse(text) as Completion;
-    expectSchema('completion', body);
+    expectOpenAIShape('CreateChatCompletionResponse', body);
     expect(body).toMatchObject({
       id: 'chatcmpl-sim-1',
       object: 'chat.completion',
@@ -61,7 +61,7 @@ describe('POST /v1/chat/completions (non-stream)', () => {
     const sim = await startSim({ models: ['first/model', 'second/model'] });
     const a = (await (await postChat(sim, { messages: [] })).json()) as Completion;
     const b = (await (await postChat(sim, chatBody())).json()) as Completion;
-    expectSchema('completion', a);
+    expectOpenAIShape('CreateChatCompletionResponse', a);
     expect(a.model).toBe('first/model');
     expect(a.choices[0]?.message.content).toBe(defaultSimContent(''));
     expect(b.model).toBe('sim/echo');
@@ -84,14 +84,14 @@ describe('POST /v1/chat/completions (non-stream)', () => {
       },
     ];
     const body = (await (await postChat(sim, { messages })).json()) as Completion;
-    expectSchema('completion', body);
+    expectOpenAIShape('CreateChatCompletionResponse', body);
     expect(body.choices[0]?.message.content).toBe(defaultSimContent('part one\npart two'));
   });
 
   it('returns n choices when n > 1, counting completion tokens for each', async () => {
     const sim = await startSim({ reply: { content: 'abcdefgh' } });
     const body = (await (await postChat(sim, chatBody({ n: 3 }))).json()) as Completion;
-    expectSchema('completion', body);
+    expectOpenAIShape('CreateChatCompletionResponse', body);
     expect(body.choices.map((c) => c.index)).toEqual([0, 1, 2]);
     expect(body.choices.every((c) => c.message.content === 'abcdefgh')).toBe(true);
     expect(body.usage.completion_tokens).toBe(3 * 2);
@@ -101,7 +101,7 @@ describe('POST /v1/chat/completions (non-stream)', () => {
     const sim = await startSim();
     sim.configure({ toolCalls: [{ name: 'get_weather', arguments: '{"city":"Paris"}' }] });
     const body = (await (await postChat(sim, chatBody())).json()) as Completion;
-    expectSchema('completion', body);
+    expectOpenAIShape('CreateChatCompletionResponse', body);
     const choice = body.choices[0];
     expect(choice?.finish_reason).toBe('tool_calls');
     expect(choice?.message.content).toBeNull();
@@ -123,7 +123,7 @@ describe('POST /v1/chat/completions (non-stream)', () => {
     const started = performance.now();
     const res = await postChat(sim, chatBody());
     expect(performance.now() - started).toBeGreaterThanOrEqual(110);
-    expectSchema('completion', await res.json());
+    expectOpenAIShape('CreateChatCompletionResponse', await res.json());
   });
 
   it('rejects invalid JSON with an OpenAI 400 and records the raw body', async () => {
@@ -131,12 +131,12 @@ describe('POST /v1/chat/completions (non-stream)', () => {
     const res = await postChat(sim, '{"messages": [');
     expect(res.status).toBe(400);
     const body = await res.json();
-    expectSchema('error', body);
+    expectOpenAIShape('ErrorResponse', body);
     expect(body).toMatchObject({ error: { type: 'invalid_request_error', param: null } });
     expect(sim.requests.at(-1)?.body).toBe('{"messages": [');
     const notObject = await postChat(sim, '[1,2]');
     expect(notObject.status).toBe(400);
-    expectSchema('error', await notObject.json());
+    expectOpenAIShape('ErrorResponse', await notObject.json());
   });
 });
 
@@ -166,7 +166,7 @@ describe('other routes', () => {
       await fetch(`${sim.baseUrl}/models`, { method: 'DELETE' }),
     ]) {
       expect(res.status).toBe(404);
-      expectSchema('error', await res.json());
+      expectOpenAIShape('ErrorResponse', await res.json());
     }
     expect(sim.stats.requests).toBe(3);
     expect(sim.stats.chatRequests).toBe(0);
@@ -179,13 +179,13 @@ describe('other routes', () => {
       const res = await postChat(sim, chatBody(), { headers });
       expect(res.status).toBe(401);
       const body = await res.json();
-      expectSchema('error', body);
+      expectOpenAIShape('ErrorResponse', body);
       expect(body).toMatchObject({ error: { code: 'invalid_api_key' } });
     }
     expect((await fetch(`${sim.baseUrl}/models`)).status).toBe(401);
     const ok = await postChat(sim, chatBody(), { headers: { authorization: 'Bearer sk-sim' } });
     expect(ok.status).toBe(200);
-    expectSchema('completion', await ok.json());
+    expectOpenAIShape('CreateChatCompletionResponse', await ok.json());
   });
 
   it('keeps connections alive between requests', async () => {

@@ -1,17 +1,8 @@
 // Streamed chat completions: exact SSE framing, chunk structure, usage, tool calls and pacing.
+import { expectOpenAIShape, sseData, sseJson, streamedContent } from '@llm-gateway/test-support';
 import { describe, expect, it } from 'vitest';
 import { defaultSimContent } from '../src/index.js';
-import { expectSchema } from './helpers/schemas.js';
-import {
-  chatBody,
-  eventCount,
-  postChat,
-  readBody,
-  sseChunks,
-  ssePayloads,
-  streamedContent,
-  useSims,
-} from './helpers/sim-fixture.js';
+import { chatBody, eventCount, postChat, readBody, useSims } from './helpers/sim-fixture.js';
 
 const startSim = useSims();
 
@@ -33,8 +24,8 @@ describe('stream: true', () => {
     const text = await res.text();
     expect(text.endsWith('data: [DONE]\n\n')).toBe(true);
 
-    const chunks = sseChunks(text) as unknown as Chunk[];
-    for (const chunk of chunks) expectSchema('chunk', chunk);
+    const chunks = sseJson(text) as unknown as Chunk[];
+    for (const chunk of chunks) expectOpenAIShape('CreateChatCompletionStreamResponse', chunk);
     const created = chunks[0]?.created ?? 0;
     expect(Math.abs(created - Date.now() / 1000)).toBeLessThan(5);
     const event = (delta: string, finish: string): string =>
@@ -53,8 +44,8 @@ describe('stream: true', () => {
   it('streams the default content in 5 chunks by default', async () => {
     const sim = await startSim();
     const res = await postChat(sim, chatBody({ stream: true, model: 'deepseek/deepseek-v3.2' }));
-    const chunks = sseChunks(await res.text()) as unknown as Chunk[];
-    for (const chunk of chunks) expectSchema('chunk', chunk);
+    const chunks = sseJson(await res.text()) as unknown as Chunk[];
+    for (const chunk of chunks) expectOpenAIShape('CreateChatCompletionStreamResponse', chunk);
     expect(chunks).toHaveLength(1 + 5 + 1);
     const pieces = chunks.slice(1, -1).map((chunk) => chunk.choices[0]?.delta.content as string);
     expect(pieces.join('')).toBe(defaultSimContent('Hello, simulator!'));
@@ -69,7 +60,7 @@ describe('stream: true', () => {
 
   it('never sends empty pieces when the content is shorter than the chunk count', async () => {
     const sim = await startSim({ reply: { content: 'abc', chunks: 10 } });
-    const chunks = sseChunks(
+    const chunks = sseJson(
       await (await postChat(sim, chatBody({ stream: true }))).text(),
     ) as unknown as Chunk[];
     expect(chunks.slice(1, -1).map((chunk) => chunk.choices[0]?.delta.content)).toEqual(['a', 'b', 'c']);
@@ -79,10 +70,10 @@ describe('stream: true', () => {
     const sim = await startSim({ reply: { content: 'twelve chars' } });
     const res = await postChat(sim, chatBody({ stream: true, stream_options: { include_usage: true } }));
     const text = await res.text();
-    const payloads = ssePayloads(text);
+    const payloads = sseData(text);
     expect(payloads.at(-1)).toBe('[DONE]');
-    const chunks = sseChunks(text) as unknown as Chunk[];
-    for (const chunk of chunks) expectSchema('chunk', chunk);
+    const chunks = sseJson(text) as unknown as Chunk[];
+    for (const chunk of chunks) expectOpenAIShape('CreateChatCompletionStreamResponse', chunk);
     const usageChunk = chunks.at(-1);
     expect(usageChunk?.choices).toEqual([]);
     expect(usageChunk?.usage).toEqual({ prompt_tokens: 5, completion_tokens: 3, total_tokens: 8 });
@@ -98,10 +89,10 @@ describe('stream: true', () => {
         { name: 'noop', arguments: '' },
       ],
     });
-    const chunks = sseChunks(
+    const chunks = sseJson(
       await (await postChat(sim, chatBody({ stream: true }))).text(),
     ) as unknown as Chunk[];
-    for (const chunk of chunks) expectSchema('chunk', chunk);
+    for (const chunk of chunks) expectOpenAIShape('CreateChatCompletionStreamResponse', chunk);
     const deltas = chunks.map((chunk) => chunk.choices[0]?.delta);
     expect(deltas).toEqual([
       { role: 'assistant', content: null },
@@ -139,7 +130,7 @@ describe('stream: true', () => {
     // Four gaps (role → 3 pieces → finish) of 60 ms; the first piece arrived long before the end.
     expect(totalAt).toBeGreaterThanOrEqual(220);
     expect(totalAt - firstAt).toBeGreaterThanOrEqual(150);
-    const chunks = sseChunks(first.text + rest.text) as unknown as Chunk[];
+    const chunks = sseJson(first.text + rest.text) as unknown as Chunk[];
     expect(streamedContent(chunks as unknown as Array<Record<string, unknown>>)).toBe('one two three');
   });
 });

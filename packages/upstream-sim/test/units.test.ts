@@ -1,11 +1,11 @@
 // Unit tests of the pure helpers: content splitting, default content, request reading, CLI and input parsing.
+import { expectOpenAIShape } from '@llm-gateway/test-support';
 import { describe, expect, it } from 'vitest';
 import { parseCliArgs } from '../src/cli-args.js';
 import { defaultSimContent } from '../src/index.js';
 import { splitContent } from '../src/sim-reply.js';
 import { estimateTokens, readChatRequest } from '../src/sim-request.js';
 import { parseFaults, parseReplyPatch } from '../src/sim-validate.js';
-import { expectSchema } from './helpers/schemas.js';
 
 describe('splitContent', () => {
   it('splits as evenly as possible, longer pieces first', () => {
@@ -133,10 +133,16 @@ describe('control input parsing', () => {
 
 describe('schema fixture', () => {
   it('rejects objects that are not OpenAI responses (the validators are live)', () => {
-    expect(() => expectSchema('completion', { id: 'x' })).toThrow();
+    expect(() => expectOpenAIShape('CreateChatCompletionResponse', { id: 'x' })).toThrow();
     expect(() =>
-      expectSchema('chunk', { id: 'x', object: 'chat.completion', choices: [], created: 1, model: 'm' }),
+      expectOpenAIShape('CreateChatCompletionStreamResponse', {
+        id: 'x',
+        object: 'chat.completion',
+        choices: [],
+        created: 1,
+        model: 'm',
+      }),
     ).toThrow();
-    expect(() => expectSchema('error', { error: { message: 'm' } })).toThrow();
+    expect(() => expectOpenAIShape('ErrorResponse', { error: { message: 'm' } })).toThrow();
   });
 });

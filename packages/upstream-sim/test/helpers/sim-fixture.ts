@@ -1,5 +1,5 @@
-// Test fixture: start simulators that are closed after each test, and small HTTP/SSE client helpers.
-import { afterEach, expect } from 'vitest';
+// Test fixture: start simulators that are closed after each test, and small HTTP client helpers.
+import { afterEach } from 'vitest';
 import { startUpstreamSim, type UpstreamSim, type UpstreamSimOptions } from '../../src/index.js';
 
 /** Registers an afterEach that closes every simulator started through the returned function. */
@@ -28,33 +28,6 @@ export function postChat(sim: UpstreamSim, body: unknown, init: RequestInit = {}
     body: typeof body === 'string' ? body : JSON.stringify(body),
     ...init,
   });
-}
-
-/** Splits SSE text into `data:` payloads, asserting every event is exactly `data: <payload>\n\n`. */
-export function ssePayloads(text: string): string[] {
-  expect(text).toMatch(/^(data: [^\n]*\n\n)*$/);
-  return text
-    .split('\n\n')
-    .filter((event) => event !== '')
-    .map((event) => event.slice('data: '.length));
-}
-
-/** The JSON chunks of an SSE text (everything except `[DONE]`). */
-export function sseChunks(text: string): Array<Record<string, unknown>> {
-  return ssePayloads(text)
-    .filter((payload) => payload !== '[DONE]')
-    .map((payload) => JSON.parse(payload) as Record<string, unknown>);
-}
-
-/** Concatenated `delta.content` of stream chunks. */
-export function streamedContent(chunks: ReadonlyArray<Record<string, unknown>>): string {
-  let text = '';
-  for (const chunk of chunks) {
-    const choices = chunk.choices as Array<{ delta: { content?: string | null } }>;
-    const content = choices[0]?.delta.content;
-    if (typeof content === 'string') text += content;
-  }
-  return text;
 }
 
 /** Result of reading a body until it ends, fails, or a condition holds. */
