@@ -1,8 +1,9 @@
 // End to end: refusals (rate limit, open breaker) and an unreachable gateway, as the client reports them.
 import { createServer } from 'node:net';
+import { caught, collect } from '@llm-gateway/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGatewayClient, GatewayClientError } from '../src/index.js';
-import { caught, collect, prompt, type Stack, startStack } from './support.js';
+import { prompt, type Stack, startStack } from './support.js';
 
 describe('a rate-limited gateway', () => {
   let stack: Stack;

@@ -1,8 +1,10 @@
 // End to end: the public client against the built gateway (child process) and the upstream simulator.
+
+import { caught, collect } from '@llm-gateway/test-support';
 import { defaultSimContent } from '@llm-gateway/upstream-sim';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createGatewayClient, type GatewayClient, GatewayClientError } from '../src/index.js';
-import { caught, collect, prompt, type Stack, startStack } from './support.js';
+import { prompt, type Stack, startStack } from './support.js';
 
 let stack: Stack;
 let client: GatewayClient;

@@ -37,20 +37,3 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
 export function prompt(content: string) {
   return { messages: [{ role: 'user' as const, content }] };
 }
-
-/** Runs `body` and returns what it threw (fails the test if it did not throw). */
-export async function caught(body: () => Promise<unknown>): Promise<unknown> {
-  try {
-    await body();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a failure, but the call succeeded');
-}
-
-/** Reads a stream to the end. */
-export async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const item of iterable) out.push(item);
-  return out;
-}
