@@ -1,5 +1,5 @@
 // Bad requests get OpenAI-shaped 4xx errors naming the field, never reach the upstream, and break nothing.
-import { assertOpenAIShape } from '@llm-gateway/test-support';
+import { caught, expectOpenAIShape } from '@llm-gateway/test-support';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startGateway, type TestGateway } from './support/start-gateway.js';
 
@@ -89,7 +89,7 @@ describe('bad input', () => {
     expect(res.status).toBe(status);
     expect(res.headers.get('content-type')).toContain('application/json');
     const payload = (await res.json()) as { error: { code: string; param: string | null; message: string } };
-    assertOpenAIShape('ErrorResponse', payload);
+    expectOpenAIShape('ErrorResponse', payload);
     expect(payload.error.code).toBe(code);
     if (param !== undefined) expect(payload.error.param).toBe(param);
     expect(payload.error.message.length).toBeGreaterThan(0);
@@ -104,13 +104,17 @@ describe('bad input', () => {
     const res = await fetch(`${gw.url}/v1/nope`);
     expect(res.status).toBe(404);
     const payload = await res.json();
-    assertOpenAIShape('ErrorResponse', payload);
+    expectOpenAIShape('ErrorResponse', payload);
   });
 
   it('surfaces a 400 as the SDK BadRequestError with the field named', async () => {
-    const error = await gw.openai.chat.completions
-      .create({ model: 'deepseek/deepseek-v3.2', messages: [{ role: 'user', content: 'x' }], temperature: 9 })
-      .catch((e: unknown) => e);
+    const error = await caught(
+      gw.openai.chat.completions.create({
+        model: 'deepseek/deepseek-v3.2',
+        messages: [{ role: 'user', content: 'x' }],
+        temperature: 9,
+      }),
+    );
     expect(error).toBeInstanceOf(
       gw.openai.constructor === undefined ? Error : (await import('openai')).BadRequestError,
     );
@@ -163,7 +167,7 @@ describe('requests broken below the JSON', () => {
     expect(answer).toMatch(/^HTTP\/1\.1 400 /);
     expect(answer).toMatch(/\r\nx-request-id: [0-9a-f-]{36}\r\n/i);
     const body = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as object;
-    assertOpenAIShape('ErrorResponse', body);
+    expectOpenAIShape('ErrorResponse', body);
     expect(body).toMatchObject({
       error: { code: 'invalid_request', message: 'The request URL is malformed.' },
     });
@@ -176,7 +180,7 @@ describe('requests broken below the JSON', () => {
     );
     expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
     const body = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as object;
-    assertOpenAIShape('ErrorResponse', body);
+    expectOpenAIShape('ErrorResponse', body);
   });
 
   it('a body cut short by the client is a client close, not an error in the log', async () => {

@@ -1,6 +1,6 @@
 // The response cache through the gateway: hits, streams both ways, coalescing, Cache-Control, CACHE_ENABLED.
 
-import { assertOpenAIShape } from '@llm-gateway/test-support';
+import { type ContentChunk, collect, expectOpenAIShape, streamedContent } from '@llm-gateway/test-support';
 import { defaultSimContent } from '@llm-gateway/upstream-sim';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startGateway, type TestGateway } from './support/start-gateway.js';
@@ -20,10 +20,8 @@ const MODEL = 'deepseek/deepseek-v3.2';
 /** A prompt unique to the running test, so tests never hit each other's entries. */
 const prompt = (suffix = '') => `cache test ${n}${suffix}`;
 
-async function streamText(stream: AsyncIterable<{ choices: Array<{ delta: { content?: string | null } }> }>) {
-  let text = '';
-  for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
-  return text;
+async function streamText(stream: AsyncIterable<ContentChunk>) {
+  return streamedContent(await collect(stream));
 }
 
 describe('response cache', () => {
@@ -40,7 +38,7 @@ describe('response cache', () => {
     expect((second.usage as unknown as { from_cache: boolean }).from_cache).toBe(true);
     expect(second.choices).toEqual(first.choices);
     expect(second.id).toBe(first.id);
-    assertOpenAIShape('CreateChatCompletionResponse', second);
+    expectOpenAIShape('CreateChatCompletionResponse', second);
     const logs = gw.logs.entries().map((e) => e.msg);
     expect(logs).toContain('Cache MISS');
     expect(logs).toContain('Cache HIT');
@@ -82,7 +80,7 @@ describe('response cache', () => {
     };
     expect(body.choices[0]?.message.content).toBe(text);
     expect(body.usage.from_cache).toBe(true);
-    assertOpenAIShape('CreateChatCompletionResponse', body);
+    expectOpenAIShape('CreateChatCompletionResponse', body);
     expect(gw.sim.stats.chatRequests).toBe(1);
   });
 
@@ -101,7 +99,7 @@ describe('response cache', () => {
     let finish: string | null | undefined;
     let usage: unknown;
     for await (const chunk of stream) {
-      assertOpenAIShape('CreateChatCompletionStreamResponse', chunk);
+      expectOpenAIShape('CreateChatCompletionStreamResponse', chunk);
       text += chunk.choices[0]?.delta.content ?? '';
       finish = chunk.choices[0]?.finish_reason ?? finish;
       usage = chunk.usage ?? usage;

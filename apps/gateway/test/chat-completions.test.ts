@@ -1,6 +1,6 @@
 // POST /v1/chat/completions without streaming, driven by the official openai SDK and raw fetch.
 
-import { assertOpenAIShape } from '@llm-gateway/test-support';
+import { expectOpenAIShape } from '@llm-gateway/test-support';
 import { defaultSimContent } from '@llm-gateway/upstream-sim';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startGateway, type TestGateway, UPSTREAM_KEY, upstreamBody } from './support/start-gateway.js';
@@ -24,7 +24,7 @@ describe('non-stream chat completions', () => {
     // every field the upstream sent survives
     expect(completion.system_fingerprint).toBe('fp_sim');
     expect(completion.usage).toMatchObject({ from_cache: false, prompt_tokens: expect.any(Number) });
-    assertOpenAIShape('CreateChatCompletionResponse', completion);
+    expectOpenAIShape('CreateChatCompletionResponse', completion);
     expect(gw.sim.stats.chatRequests).toBe(1);
   });
 

@@ -1,4 +1,5 @@
 // Bounded everything, over real HTTP: message count, upstream concurrency slots and their queue, stalled streams.
+import { sseData } from '@llm-gateway/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parsePrometheusText } from './support/prometheus-text.js';
 import { startGateway, type TestGateway } from './support/start-gateway.js';
@@ -162,9 +163,9 @@ describe('STREAM_IDLE_TIMEOUT_MS', () => {
     const text = await res.text();
     expect(performance.now() - started).toBeGreaterThanOrEqual(290);
     expect(text).not.toContain('[DONE]');
-    const events = text.split('\n\n').filter((block) => block !== '');
+    const events = sseData(text);
     expect(events).toHaveLength(4); // the role chunk, two content chunks, the error
-    expect(JSON.parse(events.at(-1)?.slice('data: '.length) ?? '')).toEqual({
+    expect(JSON.parse(events.at(-1) ?? '')).toEqual({
       error: {
         message: 'The upstream sent nothing for 0.3 s mid-stream.',
         type: 'upstream_error',

@@ -1,4 +1,5 @@
 // GET /metrics/prometheus: a valid exposition whose counters move by exactly what the traffic did.
+import { drain } from '@llm-gateway/test-support';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Exposition, parsePrometheusText } from './support/prometheus-text.js';
 import { startGateway, type TestGateway } from './support/start-gateway.js';
@@ -69,9 +70,7 @@ describe('the Prometheus exposition', () => {
       messages: [{ role: 'user', content: 'prom two' }],
       stream: true,
     });
-    for await (const _chunk of stream) {
-      // drain
-    }
+    await drain(stream);
     const hit = await gw.openai.chat.completions
       .create({ model: MODEL, messages: [{ role: 'user', content: 'prom one' }] })
       .withResponse();

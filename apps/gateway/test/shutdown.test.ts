@@ -1,5 +1,5 @@
 // Graceful shutdown of the built gateway: streams finish, new connections are refused, the deadline ends the rest.
-import { type SpawnedGateway, spawnGateway } from '@llm-gateway/test-support';
+import { type SpawnedGateway, spawnGateway, sseDataLines, streamedContent } from '@llm-gateway/test-support';
 import { startUpstreamSim, type UpstreamSim } from '@llm-gateway/upstream-sim';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startGateway, UPSTREAM_KEY } from './support/start-gateway.js';
@@ -50,11 +50,13 @@ function exitCode(child: SpawnedGateway): Promise<number | null> {
   });
 }
 
+/** The text of the stream's chunks: every `data:` payload that is a JSON object. */
 const textOf = (sse: string) =>
-  [...sse.matchAll(/^data: (\{.*\})$/gm)]
-    .map((m) => (JSON.parse(m[1] ?? '{}') as { choices?: Array<{ delta?: { content?: string } }> }).choices)
-    .map((choices) => choices?.[0]?.delta?.content ?? '')
-    .join('');
+  streamedContent(
+    sseDataLines(sse)
+      .filter((data) => /^\{.*\}$/.test(data))
+      .map((data) => JSON.parse(data) as Record<string, unknown>),
+  );
 
 describe('SIGTERM', () => {
   it('lets an open stream finish, refuses new connections, and exits 0', async () => {

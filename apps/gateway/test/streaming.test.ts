@@ -1,6 +1,6 @@
 // POST /v1/chat/completions with stream: true — bytes on the wire, the SDK's view, usage, and no buffering.
 
-import { assertOpenAIShape } from '@llm-gateway/test-support';
+import { collect, expectOpenAIShape, sseData, streamedContent } from '@llm-gateway/test-support';
 import { defaultSimContent } from '@llm-gateway/upstream-sim';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startGateway, type TestGateway, UPSTREAM_KEY, upstreamBody } from './support/start-gateway.js';
@@ -15,16 +15,6 @@ beforeEach(() => gw.sim.reset());
 /** Blanks the fields that differ between two answers to the same request (id counter, clock). */
 function normalise(sse: string): string {
   return sse.replace(/"id":"[^"]*"/g, '"id":"X"').replace(/"created":\d+/g, '"created":0');
-}
-
-function dataEvents(sse: string): string[] {
-  return sse
-    .split('\n\n')
-    .filter((block) => block !== '')
-    .map((block) => {
-      expect(block.startsWith('data: ')).toBe(true);
-      return block.slice('data: '.length);
-    });
 }
 
 describe('streaming chat completions', () => {
@@ -44,9 +34,9 @@ describe('streaming chat completions', () => {
     const text = await res.text();
     expect(normalise(text)).toBe(normalise(expected));
     expect(text.endsWith('data: [DONE]\n\n')).toBe(true);
-    const events = dataEvents(text);
+    const events = sseData(text);
     for (const event of events.slice(0, -1))
-      assertOpenAIShape('CreateChatCompletionStreamResponse', JSON.parse(event));
+      expectOpenAIShape('CreateChatCompletionStreamResponse', JSON.parse(event));
   });
 
   it('is assembled by the openai SDK into the text the upstream sent', async () => {
@@ -74,8 +64,7 @@ describe('streaming chat completions', () => {
       stream: true,
       stream_options: { include_usage: true },
     });
-    const chunks = [];
-    for await (const chunk of stream) chunks.push(chunk);
+    const chunks = await collect(stream);
     const last = chunks.at(-1);
     expect(last?.choices).toEqual([]);
     expect(last?.usage).toMatchObject({ from_cache: false, total_tokens: expect.any(Number) });
@@ -140,10 +129,10 @@ describe('with STREAMING_ENABLED=false', () => {
       stream_options: { include_usage: true },
     });
     expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
-    const events = dataEvents(await res.text());
+    const events = sseData(await res.text());
     expect(events.at(-1)).toBe('[DONE]');
     const chunks = events.slice(0, -1).map((e) => JSON.parse(e) as Record<string, unknown>);
-    for (const chunk of chunks) assertOpenAIShape('CreateChatCompletionStreamResponse', chunk);
+    for (const chunk of chunks) expectOpenAIShape('CreateChatCompletionStreamResponse', chunk);
     expect(chunks).toHaveLength(3);
     expect(chunks[0]).toMatchObject({
       choices: [
@@ -167,8 +156,6 @@ describe('with STREAMING_ENABLED=false', () => {
       messages: [{ role: 'user', content: 'sdk' }],
       stream: true,
     });
-    let text = '';
-    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
-    expect(text).toBe(defaultSimContent('sdk'));
+    expect(streamedContent(await collect(stream))).toBe(defaultSimContent('sdk'));
   });
 });

@@ -1,4 +1,5 @@
 // The tRPC adapter on the wire: the two-step stream, exactly-once starts, and errors from the same table as REST.
+import { type ContentChunk, sseDataLines, streamedContent } from '@llm-gateway/test-support';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startGateway, type TestGateway, UPSTREAM_KEY } from './support/start-gateway.js';
 
@@ -56,12 +57,10 @@ interface ErrorEnvelope {
 describe('chat.startStream + chat.stream', () => {
   it('streams the chunks as SSE data events and ends with a return event', async () => {
     const events = await readStream(await startStream('over trpc'));
-    const chunks = [...events.matchAll(/^data: (\{"json":\{"id".*)$/gm)].map(
-      (match) => JSON.parse(match[1] ?? '').json as { choices: Array<{ delta: { content?: string } }> },
-    );
-    expect(chunks.map((chunk) => chunk.choices[0]?.delta.content ?? '').join('')).toBe(
-      'Simulated answer to: over trpc',
-    );
+    const chunks = sseDataLines(events)
+      .filter((data) => data.startsWith('{"json":{"id"'))
+      .map((data) => (JSON.parse(data) as { json: ContentChunk }).json);
+    expect(streamedContent(chunks)).toBe('Simulated answer to: over trpc');
     expect(events).toMatch(/^event: return$/m);
     expect(gw.sim.stats.streamRequests).toBe(1);
   });

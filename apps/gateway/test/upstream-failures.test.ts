@@ -1,6 +1,6 @@
 // What clients see when the upstream misbehaves: passed-through 4xx, 502, 504, and broken streams.
 
-import { assertOpenAIShape } from '@llm-gateway/test-support';
+import { caught, drain, expectOpenAIShape, sseData } from '@llm-gateway/test-support';
 import { startUpstreamSim } from '@llm-gateway/upstream-sim';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -25,7 +25,7 @@ const ask = (stream = false) =>
 
 async function errorBody(res: Response) {
   const body = (await res.json()) as { error: { code: string; message: string; param: string | null } };
-  assertOpenAIShape('ErrorResponse', body);
+  expectOpenAIShape('ErrorResponse', body);
   return body.error;
 }
 
@@ -43,7 +43,7 @@ describe('upstream errors before any answer', () => {
         },
       },
     });
-    const error = await ask().catch((e: unknown) => e);
+    const error = await caught(ask());
     expect(error).toBeInstanceOf(OpenAI.UnprocessableEntityError);
     expect((error as InstanceType<typeof OpenAI.APIError>).message).toContain(
       'max_tokens is too large for this model',
@@ -90,7 +90,7 @@ describe('upstream errors before any answer', () => {
     expect(res.status).toBe(502);
     expect((await errorBody(res)).code).toBe('upstream_error');
     gw.sim.enqueue({ kind: 'status', status: 500 });
-    const error = await ask().catch((e: unknown) => e);
+    const error = await caught(ask());
     expect(error).toBeInstanceOf(OpenAI.InternalServerError);
     expect((error as InstanceType<typeof OpenAI.APIError>).status).toBe(502);
   });
@@ -133,11 +133,6 @@ describe('upstream errors before any answer', () => {
 });
 
 describe('upstream failures after a stream began', () => {
-  function lastEvent(text: string): string {
-    const blocks = text.split('\n\n').filter((b) => b !== '');
-    return blocks.at(-1) ?? '';
-  }
-
   it.each([
     [
       'the connection is reset',
@@ -152,22 +147,16 @@ describe('upstream failures after a stream began', () => {
     const text = await res.text();
     expect(text).not.toContain('[DONE]');
     expect(text.split('"delta":{"content"').length - 1).toBe(2);
-    const last = lastEvent(text);
-    expect(last.startsWith('data: ')).toBe(true);
-    const payload = JSON.parse(last.slice(6));
-    assertOpenAIShape('ErrorResponse', payload);
+    // sseData asserts that every event, the last one too, is a single `data: ` line.
+    const payload = JSON.parse(sseData(text).at(-1) ?? '');
+    expectOpenAIShape('ErrorResponse', payload);
     expect(payload.error.code).toBe(code);
   });
 
   it('makes the openai SDK throw instead of ending quietly', async () => {
     gw.sim.enqueue({ kind: 'reset-mid-stream', afterChunks: 1 });
     const stream = (await ask(true)) as AsyncIterable<unknown>;
-    const consume = async () => {
-      for await (const _chunk of stream) {
-        // drain
-      }
-    };
-    await expect(consume()).rejects.toThrow();
+    await expect(drain(stream)).rejects.toThrow();
   });
 });
 
@@ -210,7 +199,7 @@ describe('an unexpected failure inside the gateway', () => {
     expect(res.status).toBe(500);
     const text = await res.text();
     const payload = JSON.parse(text);
-    assertOpenAIShape('ErrorResponse', payload);
+    expectOpenAIShape('ErrorResponse', payload);
     expect(payload.error.code).toBe('internal_error');
     expect(text).not.toContain(UPSTREAM_KEY);
     expect(text).not.toContain('internal detail');

@@ -44,11 +44,3 @@ export function expectOpenAIShape(name: OpenAISchemaName, value: unknown): void 
   const shown = errors.length === 0 ? '' : `: ${JSON.stringify(value)?.slice(0, 2000)}`;
   expect(errors, `${name} schema errors${shown}`).toEqual([]);
 }
-
-/** Throws with every schema error when `value` does not match the OpenAI schema `name`. */
-export function assertOpenAIShape(name: OpenAISchemaName, value: unknown): void {
-  const errors = openAISchemaErrors(name, value);
-  if (errors.length > 0) {
-    throw new Error(`${name} schema violations:\n${errors.join('\n')}\n${JSON.stringify(value)}`);
-  }
-}
