@@ -1,29 +1,26 @@
 // buildApp: the Fastify server with the REST routes, the tRPC API and the error handling; it never listens itself.
 import { randomUUID } from 'node:crypto';
-import { GatewayError } from '@llm-gateway/contracts';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { createApiKeyVerifier } from './auth/api-keys.js';
 import { requireApiKey } from './auth/require-api-key.js';
 import type { GatewayConfig } from './config.js';
-import { healthBody } from './health-body.js';
-import { createDrain, shuttingDownError } from './http/drain.js';
-import { onClientError, onFrameworkError } from './http/framework-errors.js';
-import { sendRequestId } from './http/request-id.js';
-import { sendGatewayError } from './http/send-error.js';
-import { toGatewayError } from './http/to-gateway-error.js';
+import { createDrain, shuttingDownError } from './edge/drain.js';
+import { healthBody } from './health/health-body.js';
+import { healthRoute } from './health/health-route.js';
+import type { Readiness } from './health/readiness.js';
+import { readinessRoute } from './health/readiness-route.js';
 import type { GatewayLogger } from './logger.js';
 import { recordHttpMetrics } from './metrics/http-metrics-hook.js';
-import type { Readiness } from './readiness.js';
-import { chatCompletionsRoute } from './routes/chat-completions-route.js';
-import { healthRoute } from './routes/health-route.js';
-import { metricsRoute } from './routes/metrics-route.js';
-import { modelsRoute } from './routes/models-route.js';
-import { prometheusRoute } from './routes/prometheus-route.js';
-import { readinessRoute } from './routes/readiness-route.js';
+import { metricsRoute } from './metrics/metrics-route.js';
+import { prometheusRoute } from './metrics/prometheus-route.js';
+import { chatCompletionsRoute } from './rest/chat-completions-route.js';
+import { onClientError, onFrameworkError } from './rest/framework-errors.js';
+import { modelsRoute } from './rest/models-route.js';
+import { sendRequestId } from './rest/request-id.js';
+import { renderRestErrors } from './rest/rest-errors.js';
 import type { GatewayServices } from './services.js';
 import { gracefulClose } from './shutdown.js';
-import { sendTrpcError } from './trpc/send-trpc-error.js';
-import { TRPC_PREFIX, trpcPlugin } from './trpc/trpc-plugin.js';
+import { trpcPlugin } from './trpc/trpc-plugin.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -106,26 +103,7 @@ export async function buildApp({ config, services, logger }: BuildAppOptions): P
   });
   recordHttpMetrics(app, services.metrics);
 
-  app.setErrorHandler(async (error, request, reply) => {
-    const gatewayError = toGatewayError(error);
-    if (gatewayError.code === 'internal_error') request.log.error({ err: error }, 'Unexpected error');
-    else if (gatewayError.status >= 500)
-      request.log.warn({ code: gatewayError.code, err: error }, gatewayError.message);
-    // Fastify refuses some /trpc bodies before tRPC runs (too large, not JSON): answer those in
-    // tRPC's envelope, which the typed client can read.
-    const route = request.routeOptions.url;
-    if (route?.startsWith(`${TRPC_PREFIX}/`)) {
-      const path = (request.params as { path?: string }).path;
-      return sendTrpcError(reply, gatewayError, path);
-    }
-    return sendGatewayError(reply, gatewayError);
-  });
-  app.setNotFoundHandler(async (request, reply) =>
-    sendGatewayError(
-      reply,
-      new GatewayError('not_found', `No route for ${request.method} ${request.url.split('?')[0]}.`),
-    ),
-  );
+  renderRestErrors(app);
 
   const health = healthBody({
     service: config.service.name,
@@ -144,6 +122,7 @@ export async function buildApp({ config, services, logger }: BuildAppOptions): P
   });
   await app.register(trpcPlugin, {
     verifier,
+    ssePingMs: config.trpc.ssePingMs,
     drain,
     chat: services.chat,
     tickets: services.tickets,

@@ -1,7 +1,7 @@
 // Graceful shutdown: refuse new work, let open requests and streams finish until a deadline, then end them.
 import type { FastifyInstance } from 'fastify';
-import type { Drain } from './http/drain.js';
-import type { Readiness } from './readiness.js';
+import type { Drain } from './edge/drain.js';
+import type { Readiness } from './health/readiness.js';
 
 export interface GracefulCloseOptions {
   app: FastifyInstance;

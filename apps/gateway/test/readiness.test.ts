@@ -1,7 +1,7 @@
 // GET /health/ready: 503 while Redis is stopped or frozen and while shutting down, 200 (degraded) with the breaker open.
 import { type RedisServerHandle, startRedisServer } from '@llm-gateway/test-support';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ReadinessReport } from '../src/readiness.js';
+import type { ReadinessReport } from '../src/health/readiness.js';
 import type { GatewayServices } from '../src/services.js';
 import { startGateway, type TestGateway } from './support/start-gateway.js';
 

@@ -50,7 +50,3 @@ export const ERROR_CODES = {
 } as const satisfies Record<string, ErrorCodeEntry>;
 
 export type GatewayErrorCode = keyof typeof ERROR_CODES;
-
-export function isGatewayErrorCode(value: unknown): value is GatewayErrorCode {
-  return typeof value === 'string' && Object.hasOwn(ERROR_CODES, value);
-}

@@ -62,6 +62,28 @@ export function isGatewayError(value: unknown): value is GatewayError {
   return typeof value === 'object' && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true;
 }
 
+/**
+ * The same error with `headers` added (e.g. the rate-limit state of the call it ended), for an engine
+ * that learns a fact after the error was built. Anything that is not a GatewayError is returned as is.
+ */
+export function withHeaders(error: unknown, headers: Record<string, string> | undefined): unknown {
+  if (headers === undefined || !isGatewayError(error)) return error;
+  return new GatewayError(error.code, error.message, {
+    status: error.status,
+    param: error.param,
+    ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
+    headers: { ...headers, ...error.headers },
+    ...(error.upstreamStatus === undefined ? {} : { upstreamStatus: error.upstreamStatus }),
+    cause: error.cause,
+  });
+}
+
+/** What a call fails with when its caller went away: nobody is there to read it, but it ends every wait. */
+export function clientClosedError(options: { message?: string; cause?: unknown } = {}): GatewayError {
+  const { message = 'The client closed the request.', cause } = options;
+  return new GatewayError('client_closed_request', message, cause === undefined ? {} : { cause });
+}
+
 /** The masked error for anything unexpected: no stack, no internal message. */
 export function internalError(cause?: unknown): GatewayError {
   return new GatewayError('internal_error', 'The gateway hit an unexpected error.', { cause });

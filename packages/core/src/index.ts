@@ -1,25 +1,50 @@
-// Public surface of @llm-gateway/core.
+// Public surface of @llm-gateway/core: what the gateway wires and its adapters call; internals stay inside.
 
-export * from './cache/cache-key.js';
-export * from './cache/cache-store.js';
-export * from './cache/memory-cache-store.js';
-export * from './cache/redis-cache-store.js';
-export * from './cache/response-cache.js';
-export * from './chat/chat-service.js';
-export * from './chat/chat-types.js';
-export * from './completion/assemble-chunks.js';
-export * from './completion/completion-to-chunks.js';
-export * from './concurrency/concurrency-limiter.js';
-export * from './rate-limit/create-redis-client.js';
-export * from './rate-limit/rate-limiter.js';
-export * from './resilience/circuit-breaker.js';
-export * from './resilience/clock.js';
-export * from './resilience/failure-classifier.js';
-export * from './resilience/retry-after.js';
-export * from './resilience/retry-policy.js';
-export * from './sse/chunk-decoder.js';
+export type { CacheStoreEvent } from './cache/cache-store.js';
+export { createMemoryCacheStore } from './cache/memory-cache-store.js';
+export { createRedisCacheStore } from './cache/redis-cache-store.js';
+export {
+  createResponseCache,
+  type ResponseCache,
+  type ResponseCacheSnapshot,
+} from './cache/response-cache.js';
+export type { ChatEvent, ChatEventListener } from './chat/chat-events.js';
+export { type ChatServiceOptions, createChatService } from './chat/chat-service.js';
+export {
+  type CacheMode,
+  type CacheStatus,
+  type CallFacts,
+  type CallOptions,
+  type ChatAnswer,
+  type ChatService,
+  type ChatStream,
+  chunksOf,
+} from './chat/chat-types.js';
+export {
+  type ConcurrencyLimiter,
+  type ConcurrencySnapshot,
+  createConcurrencyLimiter,
+} from './concurrency/concurrency-limiter.js';
+export { createRedisClient } from './rate-limit/create-redis-client.js';
+export {
+  createRateLimiter,
+  type RateLimitDecision,
+  type RateLimiter,
+  type RateLimiterEvent,
+  rateLimitHeaders,
+} from './rate-limit/rate-limiter.js';
+export {
+  type BreakerState,
+  type CircuitBreaker,
+  type CircuitBreakerEvent,
+  type CircuitBreakerSnapshot,
+  createCircuitBreaker,
+} from './resilience/circuit-breaker.js';
+export { createRetryPolicy, type RetryEvent, type RetryPolicy } from './resilience/retry-policy.js';
 export { chunkJson } from './sse/chunk-json.js';
-export * from './sse/parse-sse.js';
-export * from './stream-tickets/ticket-store.js';
-export * from './upstream/upstream-client.js';
-export { scrubSecrets } from './upstream/upstream-errors.js';
+export {
+  createMemoryTicketStore,
+  createRedisTicketStore,
+  type TicketStore,
+} from './stream-tickets/ticket-store.js';
+export { createUpstreamClient, type UpstreamClient } from './upstream/upstream-client.js';

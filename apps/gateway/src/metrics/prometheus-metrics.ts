@@ -1,7 +1,7 @@
 // Every Prometheus metric the gateway exposes, on its own registry, behind a small recording API.
-import type { GatewayErrorCode } from '@llm-gateway/contracts';
 import type {
   BreakerState,
+  ChatEvent,
   CircuitBreaker,
   ConcurrencyLimiter,
   RateLimiter,
@@ -36,13 +36,10 @@ export interface PrometheusMetrics {
   readonly registry: Registry;
   /** One finished HTTP request; `route` is the route pattern (or `not_found`), never the raw URL. */
   httpRequest(route: string, method: string, status: number, seconds: number): void;
-  upstreamSuccess(stream: boolean, seconds: number): void;
-  upstreamFailure(code: GatewayErrorCode): void;
+  /** The chat service's events: upstream latency and errors, time to first token, streams in flight. */
+  chatEvent(event: ChatEvent): void;
   /** One more upstream attempt after a failed one. */
   retry(): void;
-  firstToken(seconds: number): void;
-  streamStarted(): void;
-  streamEnded(): void;
   rateLimited(): void;
   breakerTransition(from: BreakerState, to: BreakerState): void;
   /** Starts exposing the state of the components that exist (called once they are built). */
@@ -146,14 +143,31 @@ export function createPrometheusMetrics(): PrometheusMetrics {
       counter.inc();
       children.duration.observe(seconds);
     },
-    upstreamSuccess(stream, seconds) {
-      (stream ? upstreamDurationStream : upstreamDurationJson).observe(seconds);
+    chatEvent(event) {
+      switch (event.type) {
+        case 'upstream-success':
+          (event.stream ? upstreamDurationStream : upstreamDurationJson).observe(event.latencyMs / 1000);
+          return;
+        case 'upstream-failure':
+          upstreamErrors.inc({ code: event.code });
+          return;
+        case 'first-chunk':
+          firstToken.observe(event.latencyMs / 1000);
+          return;
+        case 'stream-start':
+          streamsInFlight.inc();
+          return;
+        case 'stream-end':
+          streamsInFlight.dec();
+          return;
+        case 'cache-lookup':
+          // Read from the cache's own counters at scrape time (see watch), so the two never disagree.
+          return;
+        default:
+          return unhandled(event);
+      }
     },
-    upstreamFailure: (code) => upstreamErrors.inc({ code }),
     retry: () => retries.inc(),
-    firstToken: (seconds) => firstToken.observe(seconds),
-    streamStarted: () => streamsInFlight.inc(),
-    streamEnded: () => streamsInFlight.dec(),
     rateLimited: () => rateLimitRejections.inc(),
     breakerTransition: (from, to) => breakerTransitions.inc({ from, to }),
     watch({ breaker, cache, rateLimiter, concurrency }) {
@@ -241,3 +255,5 @@ export function createPrometheusMetrics(): PrometheusMetrics {
     },
   };
 }
+
+function unhandled(_event: never): void {}

@@ -1,10 +1,11 @@
 // The typed API's root router; its type (AppRouter) is all the typed client imports from the server.
 import type { ChatService, TicketStore } from '@llm-gateway/core';
-import type { HealthBody } from '../health-body.js';
-import type { Drain } from '../http/drain.js';
-import type { MetricsSnapshot } from '../services.js';
+import type { Drain } from '../edge/drain.js';
+import { openEdgeCall } from '../edge/edge-call.js';
+import type { HealthBody } from '../health/health-body.js';
+import type { MetricsSnapshot } from '../metrics/metrics-snapshot.js';
 import { createChatRouter } from './chat-router.js';
-import { t } from './trpc-init.js';
+import type { Trpc } from './trpc-init.js';
 
 export interface AppRouterOptions {
   chat: ChatService;
@@ -14,13 +15,20 @@ export interface AppRouterOptions {
   snapshot: () => Promise<MetricsSnapshot>;
 }
 
-export function createAppRouter(options: AppRouterOptions) {
+export function createAppRouter(t: Trpc, options: AppRouterOptions) {
+  const { chat, drain } = options;
   return t.router({
-    chat: createChatRouter(options),
+    chat: createChatRouter(t, options),
     models: t.router({
-      list: t.procedure.query(({ signal, ctx }) =>
-        options.chat.listModels({ signal, requestId: ctx.requestId }),
-      ),
+      // listModels never fails: an upstream without a model list answers with the default model.
+      list: t.procedure.query(async ({ signal, ctx }) => {
+        const call = openEdgeCall({ ...ctx, drain, clientSignal: signal });
+        try {
+          return await chat.listModels(call.options);
+        } finally {
+          call.end();
+        }
+      }),
     }),
     health: t.procedure.query(() => options.health()),
     metrics: t.procedure.query(() => options.snapshot()),

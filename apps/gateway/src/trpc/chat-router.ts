@@ -1,10 +1,11 @@
 // chat.complete, chat.startStream and chat.stream: the tRPC adapter over the chat service.
 import { type ChatCompletionRequest, GatewayError } from '@llm-gateway/contracts';
-import type { CacheMode, ChatService, TicketStore } from '@llm-gateway/core';
+import { type CacheMode, type ChatService, chunksOf, type TicketStore } from '@llm-gateway/core';
 import { z } from 'zod';
-import { callSignal, type Drain, reportedError } from '../http/drain.js';
+import type { Drain } from '../edge/drain.js';
+import { openEdgeCall } from '../edge/edge-call.js';
 import { chatInput } from './chat-input.js';
-import { t } from './trpc-init.js';
+import type { Trpc } from './trpc-init.js';
 
 export interface ChatRouterOptions {
   chat: ChatService;
@@ -24,19 +25,17 @@ interface PreparedStream {
 
 const streamInput = z.object({ streamId: z.string().min(1).max(100) });
 
-export function createChatRouter({ chat, tickets, drain }: ChatRouterOptions) {
+export function createChatRouter(t: Trpc, { chat, tickets, drain }: ChatRouterOptions) {
   return t.router({
     /** One complete answer, `usage.from_cache` included. */
     complete: t.procedure.input(chatInput).mutation(async ({ input, ctx, signal }) => {
+      const call = openEdgeCall({ ...ctx, drain, clientSignal: signal });
       try {
-        return await chat.complete(input, {
-          signal: callSignal(signal, drain),
-          requestId: ctx.requestId,
-          cache: ctx.cache,
-          clientId: ctx.clientId,
-        });
+        return (await chat.complete(input, call.options)).completion;
       } catch (error) {
-        throw reportedError(error, drain);
+        throw call.failure(error);
+      } finally {
+        call.end();
       }
     }),
 
@@ -68,15 +67,13 @@ export function createChatRouter({ chat, tickets, drain }: ChatRouterOptions) {
       }
       const { request, cache, clientId } = prepared;
       request.stream = true;
+      const call = openEdgeCall({ requestId: ctx.requestId, cache, clientId, drain, clientSignal: signal });
       try {
-        yield* chat.stream(request, {
-          signal: callSignal(signal, drain),
-          requestId: ctx.requestId,
-          cache,
-          clientId,
-        });
+        yield* chunksOf(await chat.stream(request, call.options));
       } catch (error) {
-        throw reportedError(error, drain);
+        throw call.failure(error);
+      } finally {
+        call.end();
       }
     }),
   });

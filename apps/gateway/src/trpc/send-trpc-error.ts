@@ -2,7 +2,7 @@
 import type { GatewayError } from '@llm-gateway/contracts';
 import type { FastifyReply } from 'fastify';
 import superjson from 'superjson';
-import { gatewayErrorData } from './trpc-errors.js';
+import { trpcErrorShape } from './trpc-errors.js';
 
 /** The same shape the errorFormatter gives tRPC's own errors, so clients parse both alike. */
 export function sendTrpcError(
@@ -10,15 +10,9 @@ export function sendTrpcError(
   error: GatewayError,
   path: string | undefined,
 ): FastifyReply {
-  const { trpcKey, trpcCode, gateway } = gatewayErrorData(error);
-  const shape = {
-    message: error.message,
-    code: trpcCode,
-    data: { code: trpcKey, httpStatus: error.status, ...(path === undefined ? {} : { path }), gateway },
-  };
   if (error.retryAfter !== undefined) reply.header('retry-after', String(error.retryAfter));
   return reply
     .code(error.status)
     .type('application/json')
-    .send({ error: superjson.serialize(shape) });
+    .send({ error: superjson.serialize(trpcErrorShape(error, path)) });
 }

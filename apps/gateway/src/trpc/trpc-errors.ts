@@ -1,14 +1,8 @@
-// Maps what a procedure threw (a GatewayError, or tRPC's own input/routing errors) onto the error table.
-import {
-  ERROR_CODES,
-  GatewayError,
-  type GatewayErrorCode,
-  internalError,
-  isGatewayError,
-  type TrpcErrorCode,
-} from '@llm-gateway/contracts';
+// tRPC's side of the error table: what a procedure threw → a GatewayError, and the envelope clients read.
+import { ERROR_CODES, type GatewayError, type GatewayErrorCode, internalError } from '@llm-gateway/contracts';
 import type { TRPCError } from '@trpc/server';
 import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
+import { edgeErrors, recognizeError } from '../edge/to-gateway-error.js';
 
 /** What a client reads from `error.data.gateway`. */
 export interface GatewayErrorData {
@@ -20,53 +14,46 @@ export interface GatewayErrorData {
   retryAfter: number | null;
 }
 
-/** tRPC raises these itself, before a procedure runs; each maps to one of our codes. */
+/** tRPC raises these itself, before a procedure runs; each maps to one of the edge's errors. */
 function fromTrpcCode(code: TRPCError['code']): GatewayError | undefined {
   switch (code) {
     case 'PARSE_ERROR':
-      return new GatewayError('invalid_json', 'The request is not valid JSON.');
+      return edgeErrors.invalidJson();
     case 'BAD_REQUEST':
-      return new GatewayError('invalid_request', 'Invalid request.');
+      return edgeErrors.invalidRequest();
     case 'NOT_FOUND':
-      return new GatewayError('not_found', 'No such procedure.');
+      return edgeErrors.noProcedure();
     case 'METHOD_NOT_SUPPORTED':
-      return new GatewayError('invalid_request', 'This procedure is not available with this HTTP method.');
+      return edgeErrors.wrongMethod();
     case 'PAYLOAD_TOO_LARGE':
-      return new GatewayError('body_too_large', 'The request body is larger than the gateway accepts.');
+      return edgeErrors.bodyTooLarge();
     case 'UNSUPPORTED_MEDIA_TYPE':
-      return new GatewayError('unsupported_media_type', "Send the request body as 'application/json'.");
+      return edgeErrors.mediaType();
     case 'CLIENT_CLOSED_REQUEST':
-      return new GatewayError('client_closed_request', 'The client closed the request.');
+      return edgeErrors.clientClosed();
     default:
       return undefined;
   }
 }
 
-/** The GatewayError behind a tRPC error; anything unknown is masked as internal_error. */
+/** The GatewayError behind a tRPC error (its cause first: ours, or Fastify's body errors); else masked. */
 export function gatewayErrorOf(error: TRPCError): GatewayError {
-  if (isGatewayError(error.cause)) return error.cause;
-  // Fastify's body limit and a body that is not JSON reach tRPC as the cause of a generic error.
-  if ((error.cause as { statusCode?: unknown } | undefined)?.statusCode === 413)
-    return fromTrpcCode('PAYLOAD_TOO_LARGE') ?? internalError(error);
-  if (error.cause instanceof SyntaxError) return fromTrpcCode('PARSE_ERROR') ?? internalError(error);
-  return fromTrpcCode(error.code) ?? internalError(error);
+  return recognizeError(error.cause) ?? fromTrpcCode(error.code) ?? internalError(error);
 }
 
-export function gatewayErrorData(error: GatewayError): {
-  trpcKey: TrpcErrorCode;
-  trpcCode: number;
-  gateway: GatewayErrorData;
-} {
+/** The error shape every tRPC answer uses: tRPC's code and status, the gateway's own code in `data.gateway`. */
+export function trpcErrorShape(error: GatewayError, path: string | undefined) {
   const trpcKey = ERROR_CODES[error.code].trpc;
+  const gateway: GatewayErrorData = {
+    code: error.code,
+    status: error.status,
+    type: error.type,
+    param: error.param,
+    retryAfter: error.retryAfter ?? null,
+  };
   return {
-    trpcKey,
-    trpcCode: TRPC_ERROR_CODES_BY_KEY[trpcKey],
-    gateway: {
-      code: error.code,
-      status: error.status,
-      type: error.type,
-      param: error.param,
-      retryAfter: error.retryAfter ?? null,
-    },
+    message: error.message,
+    code: TRPC_ERROR_CODES_BY_KEY[trpcKey],
+    data: { code: trpcKey, httpStatus: error.status, ...(path === undefined ? {} : { path }), gateway },
   };
 }

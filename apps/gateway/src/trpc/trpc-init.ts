@@ -1,48 +1,38 @@
 // The tRPC instance: context, superjson, SSE settings, and the error shape every procedure answers with.
+
 import type { CacheMode } from '@llm-gateway/core';
 import { initTRPC } from '@trpc/server';
-import type { FastifyBaseLogger } from 'fastify';
 import superjson from 'superjson';
-import { gatewayErrorData, gatewayErrorOf } from './trpc-errors.js';
+import { SSE_RECONNECT_AFTER_INACTIVITY_MS } from '../config.js';
+import { gatewayErrorOf, trpcErrorShape } from './trpc-errors.js';
 
+/** What a procedure knows of its request; the edge call is opened with the procedure's own signal. */
 export interface TrpcContext {
   requestId: string;
-  log: FastifyBaseLogger;
   /** From the request's Cache-Control header, as for REST. */
   cache: CacheMode;
-  /** The caller's API key id when keys are on (for the per-key rate limit). */
+  /** The caller's API key id when keys are on (for the per-key rate limit); never the key. */
   clientId: string | undefined;
 }
 
-/**
- * Pings keep proxies and the client's inactivity timer from dropping a stream that waits on a slow
- * model; the ping interval must stay below the client's reconnect-after-inactivity.
- */
-export const SSE_PING_MS = 10_000;
-export const SSE_RECONNECT_AFTER_INACTIVITY_MS = 30_000;
-
-export const t = initTRPC.context<TrpcContext>().create({
-  transformer: superjson,
-  sse: {
-    ping: { enabled: true, intervalMs: SSE_PING_MS },
-    client: { reconnectAfterInactivityMs: SSE_RECONNECT_AFTER_INACTIVITY_MS },
-  },
+export interface TrpcOptions {
   /**
-   * The same error table as REST: tRPC code, HTTP status, and the gateway's own code and retryAfter in
-   * `data.gateway`. No stack and no internal message ever leaves.
+   * Pings keep proxies and the client's inactivity timer from dropping a stream that waits on a slow
+   * model (`TRPC_SSE_PING_MS`).
    */
-  errorFormatter: ({ error, path }) => {
-    const gatewayError = gatewayErrorOf(error);
-    const data = gatewayErrorData(gatewayError);
-    return {
-      message: gatewayError.message,
-      code: data.trpcCode,
-      data: {
-        code: data.trpcKey,
-        httpStatus: gatewayError.status,
-        ...(path === undefined ? {} : { path }),
-        gateway: data.gateway,
-      },
-    };
-  },
-});
+  ssePingMs: number;
+}
+
+export function createTrpc({ ssePingMs }: TrpcOptions) {
+  return initTRPC.context<TrpcContext>().create({
+    transformer: superjson,
+    sse: {
+      ping: { enabled: true, intervalMs: ssePingMs },
+      client: { reconnectAfterInactivityMs: SSE_RECONNECT_AFTER_INACTIVITY_MS },
+    },
+    /** The same error table as REST; no stack and no internal message ever leaves. */
+    errorFormatter: ({ error, path }) => trpcErrorShape(gatewayErrorOf(error), path),
+  });
+}
+
+export type Trpc = ReturnType<typeof createTrpc>;

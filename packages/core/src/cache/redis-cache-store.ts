@@ -1,6 +1,7 @@
 // The Redis cache store: GET / SET PX shared by every gateway instance; a down or frozen Redis is a miss.
 import type { ChatCompletion } from '@llm-gateway/contracts';
 import type { Redis } from 'ioredis';
+import { isRedisUsable } from '../rate-limit/redis-usable.js';
 import type { CacheStore, CacheStoreEvent } from './cache-store.js';
 import { ttlToMs } from './cache-ttl.js';
 
@@ -54,20 +55,9 @@ export function createRedisCacheStore(options: RedisCacheStoreOptions): CacheSto
 
   /** Runs one command, or returns undefined (after counting) if Redis is unusable or the call fails. */
   let everReady = false;
-  /**
-   * A down Redis must cost nothing, so a client that is not ready is skipped at once — except while it
-   * makes its first connection at start-up, when the command is tried (bounded by the timeout) rather
-   * than reporting a false outage.
-   */
-  const usable = (): boolean => {
-    const { status } = redis;
-    if (status === 'ready' || status === 'wait') return true;
-    return !everReady && (status === 'connecting' || status === 'connect');
-  };
-
   const run = async <T>(command: () => Promise<T>): Promise<{ reply: T } | undefined> => {
     if (redis.status === 'ready') everReady = true;
-    if (!usable()) {
+    if (!isRedisUsable(redis, !everReady)) {
       failed(new Error(`Redis connection is ${redis.status}`));
       return undefined;
     }

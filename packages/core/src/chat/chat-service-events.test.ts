@@ -2,12 +2,13 @@
 import type { ChatCompletionRequest } from '@llm-gateway/contracts';
 import { startUpstreamSim, type UpstreamSim } from '@llm-gateway/upstream-sim';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { completionOf, streamChunks } from '../../test/chat-calls.js';
 import { createMemoryCacheStore } from '../cache/memory-cache-store.js';
 import { createResponseCache } from '../cache/response-cache.js';
 import { createRetryPolicy } from '../resilience/retry-policy.js';
 import { createUpstreamClient } from '../upstream/upstream-client.js';
+import type { ChatEvent } from './chat-events.js';
 import { createChatService } from './chat-service.js';
-import type { FirstChunkEvent, UpstreamFailureEvent } from './chat-types.js';
 import { hasAnswerContent } from './chunk-content.js';
 
 let sim: UpstreamSim;
@@ -17,9 +18,12 @@ beforeAll(async () => {
 afterAll(async () => sim.close());
 afterEach(() => sim.reset());
 
+/** An event as the assertions read it: its fields, without the `type` it was filed under. */
+type Fields<T extends ChatEvent['type']> = Omit<Extract<ChatEvent, { type: T }>, 'type'>;
+
 function serviceWithEvents(options: { cache?: boolean } = {}) {
-  const firstChunks: FirstChunkEvent[] = [];
-  const failures: UpstreamFailureEvent[] = [];
+  const firstChunks: Fields<'first-chunk'>[] = [];
+  const failures: Fields<'upstream-failure'>[] = [];
   let inFlight = 0;
   let started = 0;
   const chat = createChatService({
@@ -40,14 +44,28 @@ function serviceWithEvents(options: { cache?: boolean } = {}) {
           keyPrefix: 't:',
         })
       : undefined,
-    onFirstChunk: (event) => firstChunks.push(event),
-    onUpstreamFailure: (event) => failures.push(event),
-    onStreamStart: () => {
-      inFlight += 1;
-      started += 1;
-    },
-    onStreamEnd: () => {
-      inFlight -= 1;
+    onEvent: (event) => {
+      switch (event.type) {
+        case 'first-chunk': {
+          const { type: _type, ...fields } = event;
+          firstChunks.push(fields);
+          break;
+        }
+        case 'upstream-failure': {
+          const { type: _type, ...fields } = event;
+          failures.push(fields);
+          break;
+        }
+        case 'stream-start':
+          inFlight += 1;
+          started += 1;
+          break;
+        case 'stream-end':
+          inFlight -= 1;
+          break;
+        default:
+          break;
+      }
     },
   });
   return { chat, firstChunks, failures, inFlight: () => inFlight, started: () => started };
@@ -61,11 +79,11 @@ async function drain(iterable: AsyncIterable<unknown>): Promise<void> {
   }
 }
 
-describe('onFirstChunk', () => {
+describe('first-chunk event', () => {
   it('fires once per fresh stream, on the first chunk with content (not the role chunk)', async () => {
     const s = serviceWithEvents();
     sim.configure({ chunks: 3, chunkDelayMs: 30 });
-    await drain(s.chat.stream(ask('first token'), { requestId: 'r1' }));
+    await drain(streamChunks(s.chat, ask('first token'), { requestId: 'r1' }));
     expect(s.firstChunks).toHaveLength(1);
     expect(s.firstChunks[0]).toMatchObject({ requestId: 'r1', model: 'sim/model' });
     // the role chunk arrives with the headers; the first content chunk one chunk delay later
@@ -74,9 +92,9 @@ describe('onFirstChunk', () => {
 
   it('does not fire for a stream replayed from the cache', async () => {
     const s = serviceWithEvents({ cache: true });
-    await drain(s.chat.stream(ask('cached stream')));
+    await drain(streamChunks(s.chat, ask('cached stream')));
     await new Promise((resolve) => setTimeout(resolve, 10));
-    await drain(s.chat.stream(ask('cached stream')));
+    await drain(streamChunks(s.chat, ask('cached stream')));
     expect(sim.stats.chatRequests).toBe(1);
     expect(s.firstChunks).toHaveLength(1);
   });
@@ -97,11 +115,11 @@ describe('onFirstChunk', () => {
   });
 });
 
-describe('onUpstreamFailure', () => {
+describe('upstream-failure event', () => {
   it('fires once after the retries run out, with the code the caller gets', async () => {
     const s = serviceWithEvents();
     sim.enqueueRepeat({ kind: 'status', status: 500 }, 3);
-    await expect(s.chat.complete(ask('fails'), { requestId: 'r2' })).rejects.toMatchObject({
+    await expect(completionOf(s.chat, ask('fails'), { requestId: 'r2' })).rejects.toMatchObject({
       code: 'upstream_error',
     });
     expect(sim.stats.chatRequests).toBe(3);
@@ -119,14 +137,14 @@ describe('onUpstreamFailure', () => {
   it('does not fire when a retry succeeds', async () => {
     const s = serviceWithEvents();
     sim.enqueue({ kind: 'status', status: 500 });
-    await s.chat.complete(ask('recovers'));
+    await completionOf(s.chat, ask('recovers'));
     expect(s.failures).toEqual([]);
   });
 
   it('fires for a stream cut after its first chunk', async () => {
     const s = serviceWithEvents();
     sim.enqueue({ kind: 'reset-mid-stream', afterChunks: 1 });
-    await expect(drain(s.chat.stream(ask('cut')))).rejects.toMatchObject({ code: expect.any(String) });
+    await expect(drain(streamChunks(s.chat, ask('cut')))).rejects.toMatchObject({ code: expect.any(String) });
     expect(s.failures).toHaveLength(1);
     expect(s.failures[0]).toMatchObject({ stream: true });
   });
@@ -135,7 +153,7 @@ describe('onUpstreamFailure', () => {
     const s = serviceWithEvents();
     sim.enqueue({ kind: 'hang' });
     const controller = new AbortController();
-    const call = s.chat.complete(ask('cancelled'), { signal: controller.signal });
+    const call = completionOf(s.chat, ask('cancelled'), { signal: controller.signal });
     await sim.waitFor((stats) => stats.active === 1);
     controller.abort();
     await expect(call).rejects.toMatchObject({ code: 'client_closed_request' });
@@ -143,18 +161,20 @@ describe('onUpstreamFailure', () => {
   });
 });
 
-describe('onStreamStart / onStreamEnd', () => {
+describe('stream-start / stream-end events', () => {
   it('balance however the stream ends: done, failed before the first chunk, or abandoned', async () => {
     const s = serviceWithEvents();
-    await drain(s.chat.stream(ask('done')));
+    await drain(streamChunks(s.chat, ask('done')));
     expect(s.inFlight()).toBe(0);
 
     sim.enqueueRepeat({ kind: 'status', status: 500 }, 3);
-    await expect(drain(s.chat.stream(ask('refused')))).rejects.toMatchObject({ code: 'upstream_error' });
+    await expect(drain(streamChunks(s.chat, ask('refused')))).rejects.toMatchObject({
+      code: 'upstream_error',
+    });
     expect(s.inFlight()).toBe(0);
 
     sim.configure({ chunks: 5, chunkDelayMs: 20 });
-    const abandoned = s.chat.stream(ask('abandoned'));
+    const abandoned = streamChunks(s.chat, ask('abandoned'));
     await abandoned.next();
     expect(s.inFlight()).toBe(1);
     await abandoned.return(undefined);
@@ -164,7 +184,7 @@ describe('onStreamStart / onStreamEnd', () => {
 
   it('counts nothing for a stream never started', () => {
     const s = serviceWithEvents();
-    s.chat.stream(ask('never read'));
+    streamChunks(s.chat, ask('never read'));
     expect(s.started()).toBe(0);
   });
 });

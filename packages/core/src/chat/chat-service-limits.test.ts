@@ -2,6 +2,7 @@
 import { type ChatCompletionRequest, type GatewayError, isGatewayError } from '@llm-gateway/contracts';
 import { startUpstreamSim, type UpstreamSim } from '@llm-gateway/upstream-sim';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { completionOf, streamChunks } from '../../test/chat-calls.js';
 import { createMemoryCacheStore } from '../cache/memory-cache-store.js';
 import { createResponseCache } from '../cache/response-cache.js';
 import { createConcurrencyLimiter } from '../concurrency/concurrency-limiter.js';
@@ -54,8 +55,8 @@ describe('maxMessages', () => {
     const rateLimiter = createRateLimiter({ requestsPerMinute: 10 });
     const chat = service({ maxMessages: 2048, rateLimiter });
     for (const run of [
-      () => chat.complete(tooMany),
-      () => drain(chat.stream({ ...tooMany, stream: true })),
+      () => completionOf(chat, tooMany),
+      () => drain(streamChunks(chat, { ...tooMany, stream: true })),
     ]) {
       const error = await failure(run);
       expect(error).toMatchObject({ code: 'invalid_request', status: 400, param: 'messages' });
@@ -68,7 +69,7 @@ describe('maxMessages', () => {
   it('accepts exactly maxMessages', async () => {
     const chat = service({ maxMessages: 3 });
     const three = { messages: ['a', 'b', 'c'].map((content) => ({ role: 'user' as const, content })) };
-    await expect(chat.complete(three)).resolves.toMatchObject({ object: 'chat.completion' });
+    await expect(completionOf(chat, three)).resolves.toMatchObject({ object: 'chat.completion' });
   });
 });
 
@@ -77,10 +78,10 @@ describe('the concurrency limit', () => {
     sim.configure({ chunks: 4, chunkDelayMs: 50 });
     const concurrency = createConcurrencyLimiter({ maxConcurrent: 1, maxQueue: 0, queueTimeoutMs: 1000 });
     const chat = service({ concurrency });
-    const held = chat.stream(ask('held'));
+    const held = streamChunks(chat, ask('held'));
     await held.next();
     expect(concurrency.snapshot()).toMatchObject({ in_flight: 1 });
-    const refused = await failure(() => chat.complete(ask('extra')));
+    const refused = await failure(() => completionOf(chat, ask('extra')));
     expect(refused).toMatchObject({ code: 'overloaded', status: 503, retryAfter: 1 });
     expect(sim.stats.chatRequests).toBe(1);
     await drain(held);
@@ -91,9 +92,9 @@ describe('the concurrency limit', () => {
     sim.configure({ chunks: 3, chunkDelayMs: 50 });
     const concurrency = createConcurrencyLimiter({ maxConcurrent: 1, maxQueue: 1, queueTimeoutMs: 2000 });
     const chat = service({ concurrency });
-    const held = chat.stream(ask('first'));
+    const held = streamChunks(chat, ask('first'));
     await held.next();
-    const waiting = chat.complete(ask('second'));
+    const waiting = completionOf(chat, ask('second'));
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(concurrency.snapshot()).toMatchObject({ in_flight: 1, queued: 1 });
     expect(sim.stats.chatRequests).toBe(1);
@@ -106,19 +107,19 @@ describe('the concurrency limit', () => {
   it('frees the slot however a stream ends: done, upstream failure, or the consumer stopping', async () => {
     const concurrency = createConcurrencyLimiter({ maxConcurrent: 1, maxQueue: 0, queueTimeoutMs: 1000 });
     const chat = service({ concurrency });
-    await drain(chat.stream(ask('done')));
+    await drain(streamChunks(chat, ask('done')));
     expect(concurrency.snapshot().in_flight).toBe(0);
 
     sim.enqueue({ kind: 'reset-mid-stream', afterChunks: 1 });
-    expect((await failure(() => drain(chat.stream(ask('reset'))))).code).toBe('upstream_unavailable');
+    expect((await failure(() => drain(streamChunks(chat, ask('reset'))))).code).toBe('upstream_unavailable');
     expect(concurrency.snapshot().in_flight).toBe(0);
 
     sim.configure({ chunks: 10, chunkDelayMs: 20 });
-    for await (const _ of chat.stream(ask('left early'))) break;
+    for await (const _ of streamChunks(chat, ask('left early'))) break;
     expect(concurrency.snapshot().in_flight).toBe(0);
 
     const controller = new AbortController();
-    const aborted = chat.stream(ask('aborted'), { signal: controller.signal });
+    const aborted = streamChunks(chat, ask('aborted'), { signal: controller.signal });
     await aborted.next();
     controller.abort();
     expect((await failure(() => drain(aborted))).code).toBe('client_closed_request');
@@ -126,7 +127,7 @@ describe('the concurrency limit', () => {
 
     // A consumer that leaves without ever resuming the stream (no next(), no return()) frees it too.
     const gone = new AbortController();
-    const abandoned = chat.stream(ask('abandoned'), { signal: gone.signal });
+    const abandoned = streamChunks(chat, ask('abandoned'), { signal: gone.signal });
     await abandoned.next();
     gone.abort();
     expect(concurrency.snapshot().in_flight).toBe(0);
@@ -142,16 +143,16 @@ describe('the concurrency limit', () => {
       keyPrefix: 'limits:',
     });
     const chat = service({ concurrency, cache });
-    const leader = chat.stream(ask('shared'));
+    const leader = streamChunks(chat, ask('shared'));
     await leader.next();
     // An identical request joins the call in flight while the only slot is taken.
-    await drain(chat.stream(ask('shared')));
+    await drain(streamChunks(chat, ask('shared')));
     await drain(leader);
     await new Promise((resolve) => setTimeout(resolve, 10));
 
-    const other = chat.stream(ask('other'));
+    const other = streamChunks(chat, ask('other'));
     await other.next();
-    await expect(chat.complete(ask('shared'))).resolves.toMatchObject({ usage: { from_cache: true } });
+    await expect(completionOf(chat, ask('shared'))).resolves.toMatchObject({ usage: { from_cache: true } });
     await drain(other);
     expect(sim.stats.chatRequests).toBe(2);
     expect(concurrency.snapshot()).toMatchObject({ in_flight: 0, rejected: 0 });
@@ -175,7 +176,7 @@ describe('a stream that stalls mid-way', () => {
     for (const content of ['stall one', 'stall two']) {
       const chunks: unknown[] = [];
       const error = await failure(async () => {
-        for await (const chunk of chat.stream(ask(content))) chunks.push(chunk);
+        for await (const chunk of streamChunks(chat, ask(content))) chunks.push(chunk);
       });
       expect(error.code).toBe('upstream_timeout');
       expect(chunks).toHaveLength(2);
@@ -189,9 +190,9 @@ describe('a stream that stalls mid-way', () => {
     const breaker = createCircuitBreaker({ failureThreshold: 3, openMs: 60_000 });
     const chat = service({ breaker });
     sim.enqueue({ kind: 'hang-mid-stream', afterChunks: 1 });
-    expect((await failure(() => drain(chat.stream(ask('stalls'))))).code).toBe('upstream_timeout');
+    expect((await failure(() => drain(streamChunks(chat, ask('stalls'))))).code).toBe('upstream_timeout');
     expect(breaker.snapshot().failure_count).toBe(1);
-    await drain(chat.stream(ask('fine')));
+    await drain(streamChunks(chat, ask('fine')));
     expect(breaker.snapshot()).toMatchObject({ state: 'closed', failure_count: 0 });
   });
 });

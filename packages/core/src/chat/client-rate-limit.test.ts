@@ -5,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRateLimiter } from '../rate-limit/rate-limiter.js';
 import { createUpstreamClient } from '../upstream/upstream-client.js';
 import { createChatService } from './chat-service.js';
-import type { CallMeta } from './chat-types.js';
 
 let sim: UpstreamSim;
 beforeAll(async () => {
@@ -23,22 +22,24 @@ describe('clientRateLimiter', () => {
       rateLimiter: shared,
       clientRateLimiter: createRateLimiter({ requestsPerMinute: 2 }),
     });
-    const ask = (clientId: string, meta: CallMeta = {}) =>
-      chat.complete({ messages: [{ role: 'user', content: 'hi' }] }, { clientId, meta });
+    const ask = (clientId: string) =>
+      chat.complete({ messages: [{ role: 'user', content: 'hi' }] }, { clientId });
 
-    const firstMeta: CallMeta = {};
-    await ask('key_a', firstMeta);
-    expect(firstMeta.rateLimit).toMatchObject({ allowed: true, limit: 2, remaining: 1 });
+    const first = await ask('key_a');
+    expect(first.facts.rateLimit).toMatchObject({ allowed: true, limit: 2, remaining: 1 });
     await ask('key_a');
-    const refusedMeta: CallMeta = {};
-    const refused = await ask('key_a', refusedMeta).catch((error: unknown) => error);
+    const refused = await ask('key_a').catch((error: unknown) => error);
     expect(isGatewayError(refused) && refused.code).toBe('rate_limit_exceeded');
     expect(isGatewayError(refused) && refused.message).toMatch(
       /^Rate limit for this API key reached: 2 requests/,
     );
-    expect(refusedMeta.rateLimit).toMatchObject({ allowed: false, limit: 2 });
+    // A refused call has no answer: the refusal carries the caller's bucket as its headers.
+    expect(isGatewayError(refused) && refused.headers).toMatchObject({
+      'x-ratelimit-limit-requests': '2',
+      'x-ratelimit-remaining-requests': '0',
+    });
 
-    await expect(ask('key_b')).resolves.toMatchObject({ object: 'chat.completion' });
+    await expect(ask('key_b')).resolves.toMatchObject({ completion: { object: 'chat.completion' } });
     // Three calls reached the upstream, and the refused one took nothing from the shared bucket.
     expect(sim.stats.chatRequests).toBe(3);
     expect((await shared.peek()).remaining).toBe(7);

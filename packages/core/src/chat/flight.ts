@@ -1,9 +1,7 @@
 // One in-flight upstream call shared by every identical request (coalescing), for JSON and for streams.
 import type { ChatCompletion, ChatCompletionChunk } from '@llm-gateway/contracts';
-import { GatewayError } from '@llm-gateway/contracts';
+import { clientClosedError, GatewayError } from '@llm-gateway/contracts';
 import { ChunkAssembler } from '../completion/assemble-chunks.js';
-
-const clientClosed = () => new GatewayError('client_closed_request', 'The client closed the request.');
 
 /**
  * A shared upstream call. Subscribers join at any time: stream subscribers get every chunk from the
@@ -73,7 +71,7 @@ export class Flight {
     return new Promise((resolve, reject) => {
       const onAbort = () => {
         this.listeners.delete(listener);
-        reject(clientClosed());
+        reject(clientClosedError());
       };
       const listener = () => {
         this.listeners.delete(listener);
@@ -81,7 +79,7 @@ export class Flight {
         resolve();
       };
       if (signal?.aborted) {
-        reject(clientClosed());
+        reject(clientClosedError());
         return;
       }
       this.listeners.add(listener);

@@ -1,5 +1,5 @@
 // Concurrency limiter: at most N upstream calls at once; a short, bounded FIFO queue for the rest.
-import { GatewayError } from '@llm-gateway/contracts';
+import { clientClosedError, GatewayError } from '@llm-gateway/contracts';
 
 /** What /metrics shows. */
 export interface ConcurrencySnapshot {
@@ -41,8 +41,6 @@ interface Waiter {
 }
 
 const DEFAULT_RETRY_AFTER_MS = 1000;
-
-const clientClosed = () => new GatewayError('client_closed_request', 'The client closed the request.');
 
 /** Builds an in-memory (per-instance) limiter; throws RangeError on options that cannot work. */
 export function createConcurrencyLimiter(options: ConcurrencyLimiterOptions): ConcurrencyLimiter {
@@ -95,7 +93,7 @@ export function createConcurrencyLimiter(options: ConcurrencyLimiterOptions): Co
       };
       const onAbort = () => {
         leave();
-        reject(clientClosed());
+        reject(clientClosedError());
       };
       const timer = setTimeout(() => {
         leave();
@@ -118,7 +116,7 @@ export function createConcurrencyLimiter(options: ConcurrencyLimiterOptions): Co
 
   return {
     acquire(signal) {
-      if (signal?.aborted) return Promise.reject(clientClosed());
+      if (signal?.aborted) return Promise.reject(clientClosedError());
       if (inFlight < maxConcurrent) {
         inFlight += 1;
         return Promise.resolve(slot());

@@ -1,6 +1,7 @@
 // Redis when it answers, process memory when it does not: the limiter's backend switch.
 import type { Redis } from 'ioredis';
 import type { BucketParams, BucketResult, BucketStore } from './bucket-store.js';
+import { isRedisUsable } from './redis-usable.js';
 
 export type BucketBackend = 'memory' | 'redis';
 
@@ -47,19 +48,12 @@ export function createFallbackBucketStore(options: FallbackBucketStoreOptions): 
     onSwitch(next, reason);
   };
 
-  const usable = (): boolean => {
-    const { status } = client;
-    // 'wait' is a lazyConnect client that has not connected yet: a command is what connects it.
-    if (status === 'ready' || status === 'wait') return true;
-    return !settled && (status === 'connecting' || status === 'connect');
-  };
-
   return {
     get backend() {
       return backend;
     },
     async take(key, params) {
-      if (!usable()) {
+      if (!isRedisUsable(client, !settled)) {
         switchTo('memory', `Redis connection is ${client.status}`);
         return memory.take(key, params);
       }

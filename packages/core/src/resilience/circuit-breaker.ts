@@ -32,6 +32,11 @@ export interface BreakerPermit {
   /** The one call let through while half-open: its outcome closes or reopens the breaker. */
   readonly probe: boolean;
   success(): void;
+  /**
+   * The call failed with `error`: the breaker's own classifier decides whether that counts as a failure
+   * of the upstream (then failure()) or says nothing about it (then release()).
+   */
+  fail(error: unknown): void;
   failure(): void;
   /** neither (client cancel, 4xx): frees a half-open probe slot without changing state */
   release(): void;
@@ -40,11 +45,11 @@ export interface BreakerPermit {
 export interface CircuitBreaker {
   /**
    * Throws GatewayError('circuit_open', …, { retryAfterMs: ms until half-open (≥ 1000 rounding is done by
-   * GatewayError) }) when open, or when half-open and the one probe is already out.
+   * GatewayError) }) when open, or when half-open and the one probe is already out. `requestId` is
+   * reported with any transition this permit causes.
    */
-  /** `requestId` is reported with any transition this permit causes. */
   acquire(requestId?: string): BreakerPermit;
-  /** Convenience: acquire, run, record by classification (classify(error).breakerFailure → failure(), else release()). */
+  /** Convenience: acquire, run, record the outcome (a failure through permit.fail). */
   execute<T>(fn: () => Promise<T>): Promise<T>;
   snapshot(): CircuitBreakerSnapshot;
 }
@@ -129,12 +134,16 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
       settled = true;
       return issuedIn === epoch;
     };
-    return {
+    const permit: BreakerPermit = {
       probe,
       success() {
         if (!claim()) return;
         if (probe) transition('closed', requestId);
         else failureCount = 0;
+      },
+      fail(error) {
+        if (classify(error).breakerFailure) permit.failure();
+        else permit.release();
       },
       failure() {
         if (!claim()) return;
@@ -146,6 +155,7 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
         if (probe) probeOut = false;
       },
     };
+    return permit;
   }
 
   function acquire(requestId?: string): BreakerPermit {
@@ -172,8 +182,7 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
       try {
         result = await fn();
       } catch (error) {
-        if (classify(error).breakerFailure) permit.failure();
-        else permit.release();
+        permit.fail(error);
         throw error;
       }
       permit.success();

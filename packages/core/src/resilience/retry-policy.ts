@@ -1,5 +1,5 @@
 // Retry policy: repeats a failed upstream call with equal-jitter backoff, honouring Retry-After, a deadline and the caller's signal.
-import { GatewayError, isGatewayError } from '@llm-gateway/contracts';
+import { clientClosedError, isGatewayError } from '@llm-gateway/contracts';
 import { type Clock, type RandomSource, systemClock } from './clock.js';
 import { classifyFailure } from './failure-classifier.js';
 
@@ -94,7 +94,7 @@ export function createRetryPolicy(options: RetryOptions): RetryPolicy {
       const signal = executeOptions?.signal;
       const startedAt = clock.now();
       for (let attempt = 1; ; attempt += 1) {
-        if (signal?.aborted) throw clientClosed(undefined);
+        if (signal?.aborted) throw clientClosedError();
         try {
           return await fn(attempt, signal);
         } catch (error) {
@@ -106,20 +106,11 @@ export function createRetryPolicy(options: RetryOptions): RetryPolicy {
           try {
             await clock.sleep(delayMs, signal);
           } catch (sleepError) {
-            if (signal?.aborted) throw clientClosed(error);
+            if (signal?.aborted) throw clientClosedError({ cause: error });
             throw sleepError;
           }
         }
       }
     },
   };
-}
-
-/** The client left; the last upstream failure (if any) stays as the cause for the log. */
-function clientClosed(cause: unknown): GatewayError {
-  return new GatewayError(
-    'client_closed_request',
-    'The client closed the request.',
-    cause === undefined ? {} : { cause },
-  );
 }

@@ -2,6 +2,7 @@
 import {
   type ChatCompletion,
   type ChatCompletionChunk,
+  clientClosedError,
   GatewayError,
   isGatewayError,
   type ModelList,
@@ -26,6 +27,8 @@ export interface UpstreamClientOptions {
   streamMaxDurationMs?: number | undefined;
   /** A connection pool to use instead of the client's own keep-alive pool. */
   dispatcher?: Dispatcher;
+  /** How long an idle connection of the client's own pool stays open for reuse (absent: undici's default). */
+  keepAliveMs?: number | undefined;
   /** Clock for Retry-After dates and stream deadlines. */
   now?: () => number;
 }
@@ -50,14 +53,13 @@ export interface UpstreamClient {
   close(): Promise<void>;
 }
 
-const clientClosed = () => new GatewayError('client_closed_request', 'The client closed the request.');
-
 export function createUpstreamClient(options: UpstreamClientOptions): UpstreamClient {
   const now = options.now ?? Date.now;
   const secrets = options.apiKey ? [options.apiKey] : [];
   const http = createUpstreamHttp({
     baseUrl: options.baseUrl,
     apiKey: options.apiKey,
+    ...(options.keepAliveMs === undefined ? {} : { keepAliveMs: options.keepAliveMs }),
     ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
   });
 
@@ -67,7 +69,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     callOptions: UpstreamCallOptions | undefined,
   ): Promise<T> {
     const callerSignal = callOptions?.signal;
-    if (callerSignal?.aborted) throw clientClosed();
+    if (callerSignal?.aborted) throw clientClosedError();
     // One controller fed by both sources: AbortSignal.any costs several times more on Node 20, on
     // every call.
     const controller = new AbortController();
@@ -81,7 +83,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     try {
       return await call(controller.signal);
     } catch (error) {
-      if (callerSignal?.aborted) throw clientClosed();
+      if (callerSignal?.aborted) throw clientClosedError();
       throw errorFromThrown(error, timedOut);
     } finally {
       clearTimeout(timer);
@@ -220,7 +222,7 @@ async function* streamChunks(
       yield decoded;
     }
   } catch (error) {
-    if (callerSignal?.aborted) throw clientClosed();
+    if (callerSignal?.aborted) throw clientClosedError();
     const expired = deadlines?.signal.reason;
     if (deadlines?.signal.aborted && isGatewayError(expired)) throw expired;
     throw errorFromThrown(error, false);
@@ -234,7 +236,7 @@ async function* streamChunks(
     await events.return(undefined);
     if (complete) body.dump({ limit: 64 * 1024 }).catch(() => undefined);
   }
-  if (callerSignal?.aborted) throw clientClosed();
+  if (callerSignal?.aborted) throw clientClosedError();
   // A stream that stops before any finish_reason or [DONE] was cut off: never pass that off as a clean end.
   if (!complete)
     throw new GatewayError('upstream_bad_response', 'The upstream stream ended before it was complete.');

@@ -26,6 +26,8 @@ export interface UpstreamHttpOptions {
   apiKey?: string | undefined;
   /** A pool to share (tests, benchmarks); default: one of our own. */
   dispatcher?: Dispatcher;
+  /** Idle time after which our own pool closes a kept-alive connection (absent: undici's default). */
+  keepAliveMs?: number;
 }
 
 function ignore(): void {}
@@ -65,7 +67,12 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
   // Our own timers bound every call (headers, stream idle, stream duration), so undici's are off:
   // its 300 s body timeout would otherwise cut a long silent stream the operator allowed.
   const dispatcher =
-    options.dispatcher ?? new Agent({ keepAliveTimeout: 30_000, headersTimeout: 0, bodyTimeout: 0 });
+    options.dispatcher ??
+    new Agent({
+      ...(options.keepAliveMs === undefined ? {} : { keepAliveTimeout: options.keepAliveMs }),
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    });
   const authorization = options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {};
   const jsonHeaders = {
     'content-type': 'application/json',

@@ -2,7 +2,7 @@
 import { setMaxListeners } from 'node:events';
 import { GatewayError } from '@llm-gateway/contracts';
 
-/** Aborted when the shutdown deadline passes; every call's signal includes it. */
+/** Aborted when the shutdown deadline passes; every call's signal follows it (see edge-call.ts). */
 export interface Drain {
   readonly signal: AbortSignal;
   /** Ends every open call: streams get a `shutting_down` error event, waiting calls a 503. */
@@ -21,14 +21,4 @@ export function shuttingDownError(): GatewayError {
   return new GatewayError('shutting_down', 'The gateway is shutting down; retry the request.', {
     retryAfterMs: 1000,
   });
-}
-
-/** The signal a call runs with: the client going away, or the shutdown deadline. */
-export function callSignal(client: AbortSignal | undefined, drain: Drain): AbortSignal {
-  return client ? AbortSignal.any([client, drain.signal]) : drain.signal;
-}
-
-/** What to report for a call that failed: the shutdown, when that is what cut it short. */
-export function reportedError(error: unknown, drain: Drain): unknown {
-  return drain.signal.aborted ? shuttingDownError() : error;
 }

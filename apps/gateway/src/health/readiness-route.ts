@@ -1,6 +1,6 @@
 // GET /health/ready: readiness for load balancers — 200 when this instance should get traffic, else 503.
 import type { FastifyPluginAsync } from 'fastify';
-import type { Readiness } from '../readiness.js';
+import type { Readiness } from './readiness.js';
 
 export interface ReadinessRouteOptions {
   readiness: Readiness;

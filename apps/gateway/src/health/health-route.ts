@@ -1,6 +1,6 @@
 // GET /health: liveness in the spec's shape, plus which upstream mode the gateway runs in.
 import type { FastifyPluginAsync } from 'fastify';
-import type { HealthBody } from '../health-body.js';
+import type { HealthBody } from './health-body.js';
 
 export interface HealthRouteOptions {
   health: HealthBody;

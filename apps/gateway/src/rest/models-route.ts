@@ -1,8 +1,8 @@
 // GET /v1/models: the upstream's model list, or the default model when it has none.
 import type { ChatService } from '@llm-gateway/core';
 import type { FastifyPluginAsync } from 'fastify';
-import { callSignals } from '../http/client-signal.js';
-import type { Drain } from '../http/drain.js';
+import type { Drain } from '../edge/drain.js';
+import { openRestCall } from './rest-call.js';
 
 export interface ModelsRouteOptions {
   chat: ChatService;
@@ -10,7 +10,8 @@ export interface ModelsRouteOptions {
 }
 
 export const modelsRoute: FastifyPluginAsync<ModelsRouteOptions> = async (app, { chat, drain }) => {
-  app.get('/v1/models', async (_request, reply) =>
-    chat.listModels({ signal: callSignals(reply, drain).call }),
+  // listModels never fails: an upstream without a model list answers with the default model.
+  app.get('/v1/models', async (request, reply) =>
+    chat.listModels(openRestCall(request, reply, drain).options),
   );
 };

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { GatewayError } from '@llm-gateway/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { sendGatewayError } from './send-error.js';
+import { sendRestError } from './send-rest-error.js';
 
 /** Fastify's `frameworkErrors`: a path with broken %-encoding, say; the request id is kept. */
 export function onFrameworkError(
@@ -14,7 +14,7 @@ export function onFrameworkError(
 ): void {
   reply.header('x-request-id', request.id);
   const message = error.code === 'FST_ERR_BAD_URL' ? 'The request URL is malformed.' : 'Invalid request.';
-  sendGatewayError(reply, new GatewayError('invalid_request', message));
+  sendRestError(reply, new GatewayError('invalid_request', message));
 }
 
 /**

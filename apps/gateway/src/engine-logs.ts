@@ -1,0 +1,82 @@
+// The log lines the engine's events become: the spec's phrases ("Cache HIT", "LLM completion success", …).
+import type {
+  CacheStoreEvent,
+  ChatEvent,
+  CircuitBreakerEvent,
+  RateLimiterEvent,
+  RetryEvent,
+} from '@llm-gateway/core';
+import type { GatewayLogger } from './logger.js';
+
+/** Every line names its request (`reqId`) when the event has one; the engine itself never logs. */
+export function createEngineLogs(logger: GatewayLogger) {
+  return {
+    chat(event: ChatEvent): void {
+      switch (event.type) {
+        case 'cache-lookup':
+          logger.info({ reqId: event.requestId }, event.hit ? 'Cache HIT' : 'Cache MISS');
+          return;
+        case 'upstream-success':
+          logger.info(
+            {
+              reqId: event.requestId,
+              model: event.model,
+              stream: event.stream,
+              attempts: event.attempts,
+              latency_ms: Math.round(event.latencyMs),
+            },
+            'LLM completion success',
+          );
+          return;
+        default:
+          // Failures are logged once, by the edge that answers them; the rest are metrics only.
+          return;
+      }
+    },
+
+    breaker({ from, to, snapshot, requestId: reqId }: CircuitBreakerEvent): void {
+      if (to === 'open')
+        logger.warn({ reqId, from, to, half_open_at: snapshot.half_open_at }, 'Circuit breaker opened');
+      else if (to === 'closed') logger.info({ reqId, from, to }, 'Circuit breaker closed');
+      else logger.info({ reqId, from, to }, 'Circuit breaker half-open: letting one probe through');
+    },
+
+    /** `scope: key` is the per-API-key limiter; Redis switches are reported by the shared one only. */
+    rateLimiter(scope: 'gateway' | 'key', event: RateLimiterEvent): void {
+      if (event.type === 'limited') {
+        const retryAfterMs = Math.round(event.retryAfterMs);
+        if (scope === 'key')
+          logger.warn(
+            { reqId: event.requestId, key_id: event.key, retry_after_ms: retryAfterMs },
+            'Rate limit reached for an API key',
+          );
+        else logger.warn({ reqId: event.requestId, retry_after_ms: retryAfterMs }, 'Rate limit reached');
+        return;
+      }
+      if (scope === 'key') return;
+      if (event.backend === 'memory')
+        logger.warn({ reason: event.reason }, 'Rate limiter: Redis unreachable, using the in-memory bucket');
+      else logger.info('Rate limiter: Redis is back, using the shared bucket');
+    },
+
+    retry({ attempt, delayMs, error, requestId }: RetryEvent): void {
+      logger.info(
+        {
+          reqId: requestId,
+          attempt,
+          delay_ms: Math.round(delayMs),
+          code: (error as { code?: unknown }).code,
+        },
+        'Retrying upstream call',
+      );
+    },
+
+    cacheStore(event: CacheStoreEvent): void {
+      if (event.type === 'unavailable')
+        logger.warn({ reason: event.error }, 'Cache: Redis unreachable, serving misses');
+      else logger.info('Cache: Redis is back');
+    },
+  };
+}
+
+export type EngineLogs = ReturnType<typeof createEngineLogs>;

@@ -1,0 +1,63 @@
+// GET /metrics' JSON: the spec's shape (breaker, limiter, cache, streaming) plus cache and slot details.
+import type {
+  CircuitBreaker,
+  ConcurrencyLimiter,
+  ConcurrencySnapshot,
+  RateLimiter,
+  ResponseCache,
+  ResponseCacheSnapshot,
+} from '@llm-gateway/core';
+import type { GatewayConfig } from '../config.js';
+
+/** The wire shape: a contract for REST clients and the typed client's `metrics()` alike. */
+export interface MetricsSnapshot {
+  circuit_breaker: {
+    state: string;
+    failure_count: number;
+    failure_threshold: number;
+    opened_at: string | null;
+    half_open_at: string | null;
+  };
+  rate_limiter: { rate: number; tokens_available: number | null; backend: string; degraded: boolean };
+  cache_enabled: boolean;
+  cache: ResponseCacheSnapshot | null;
+  streaming_enabled: boolean;
+  upstream_concurrency: ConcurrencySnapshot;
+}
+
+export interface MetricsSources {
+  config: GatewayConfig;
+  breaker: CircuitBreaker | undefined;
+  rateLimiter: RateLimiter | undefined;
+  cache: ResponseCache | undefined;
+  concurrency: ConcurrencyLimiter;
+}
+
+/** Reads every component now; a disabled one shows as `disabled` (and the spec's numbers), never a false 0. */
+export function metricsSnapshot(sources: MetricsSources): () => Promise<MetricsSnapshot> {
+  const { config, breaker, rateLimiter, cache, concurrency } = sources;
+  return async () => {
+    const limiter = rateLimiter ? await rateLimiter.snapshot() : undefined;
+    return {
+      circuit_breaker: breaker
+        ? breaker.snapshot()
+        : {
+            state: 'disabled',
+            failure_count: 0,
+            failure_threshold: config.circuitBreaker.failureThreshold,
+            opened_at: null,
+            half_open_at: null,
+          },
+      rate_limiter: limiter ?? {
+        rate: config.rateLimit.requestsPerMinute,
+        tokens_available: null,
+        backend: 'disabled',
+        degraded: false,
+      },
+      cache_enabled: cache !== undefined,
+      cache: cache ? cache.snapshot() : null,
+      streaming_enabled: config.streaming.enabled,
+      upstream_concurrency: concurrency.snapshot(),
+    };
+  };
+}

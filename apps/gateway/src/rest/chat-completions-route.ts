@@ -1,0 +1,51 @@
+// REST adapter for POST /v1/chat/completions: HTTP in, the chat service, JSON or SSE out.
+import { Readable } from 'node:stream';
+import { parseChatRequest } from '@llm-gateway/contracts';
+import { type CallFacts, type ChatService, rateLimitHeaders } from '@llm-gateway/core';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { Drain } from '../edge/drain.js';
+import { openRestCall } from './rest-call.js';
+import { SSE_HEADERS, sseBody } from './sse-body.js';
+
+export interface ChatCompletionsRouteOptions {
+  chat: ChatService;
+  defaultModel: string;
+  drain: Drain;
+}
+
+/** Headers every chat answer carries: OpenAI's x-ratelimit-* family and x-cache (errors carry their own). */
+function applyFacts(reply: FastifyReply, facts: CallFacts): void {
+  if (facts.rateLimit) reply.headers(rateLimitHeaders(facts.rateLimit));
+  reply.header('x-cache', facts.cache === 'HIT' ? 'HIT' : 'MISS');
+}
+
+export const chatCompletionsRoute: FastifyPluginAsync<ChatCompletionsRouteOptions> = async (app, options) => {
+  const { chat, defaultModel, drain } = options;
+
+  app.post('/v1/chat/completions', async (request, reply) => {
+    const chatRequest = parseChatRequest(request.body);
+    request.model = chatRequest.model ?? defaultModel;
+    const call = openRestCall(request, reply, drain);
+    try {
+      if (chatRequest.stream !== true) {
+        const { completion, facts } = await chat.complete(chatRequest, call.options);
+        applyFacts(reply, facts);
+        return completion;
+      }
+      // chat.stream resolves at the first chunk: a stream that cannot start still gets a proper status.
+      const stream = await chat.stream(chatRequest, call.options);
+      applyFacts(reply, stream.facts);
+      reply.headers(SSE_HEADERS);
+      // If the body is torn down before it is first read, sseBody never runs its finally: close the
+      // chat stream here too (a no-op once it ended; queued behind a read in progress).
+      call.options.signal?.addEventListener(
+        'abort',
+        () => void stream.rest.return(undefined).catch(() => undefined),
+        { once: true },
+      );
+      return reply.send(Readable.from(sseBody(stream, call, request.log)));
+    } catch (error) {
+      throw call.failure(error);
+    }
+  });
+};

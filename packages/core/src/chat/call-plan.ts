@@ -1,0 +1,116 @@
+// Cache and coalescing: where a call's answer comes from — the cache, an identical call in flight, or its own.
+import type { ChatCompletion } from '@llm-gateway/contracts';
+import type { ResponseCache } from '../cache/response-cache.js';
+import type { UpstreamBody } from '../upstream/upstream-client.js';
+import type { Admission, Admitted } from './admission.js';
+import type { ChatEventListener } from './chat-events.js';
+import type { CallFacts, CallOptions } from './chat-types.js';
+import type { Fetcher } from './fetch-answer.js';
+import { type Flight, FlightRegistry } from './flight.js';
+import { asNonStream } from './prepare-request.js';
+
+/** Where the answer comes from; `complete` and `stream` each shape it for their caller. */
+export type AnswerSource =
+  | { kind: 'hit'; completion: ChatCompletion }
+  /** Led by this call or joined: an identical call shared by everyone who asks while it runs. */
+  | { kind: 'flight'; flight: Flight }
+  /** Not cached (no cache, or `no-store`): this call's own, admitted upstream call. */
+  | { kind: 'direct'; body: UpstreamBody; admitted: Admitted };
+
+export interface CallPlan {
+  source: AnswerSource;
+  facts: CallFacts;
+}
+
+export interface Planner {
+  /**
+   * Looks the request up and decides; admission runs here for the calls that go upstream (a refusal
+   * rejects), so the plan's facts are final. `wants` is what the caller reads: it decides the kind of
+   * flight a leader starts (a stream flight also serves JSON callers, and the other way round).
+   */
+  plan(body: UpstreamBody, call: CallOptions, wants: 'json' | 'stream'): Promise<CallPlan>;
+}
+
+export interface PlannerOptions {
+  /** Absent: no caching and no coalescing. */
+  cache: ResponseCache | undefined;
+  admission: Admission;
+  fetcher: Fetcher;
+  /** With false, a stream flight is fetched as one non-stream upstream call. */
+  streamingEnabled: boolean;
+  emit: ChatEventListener;
+}
+
+export function createPlanner({
+  cache,
+  admission,
+  fetcher,
+  streamingEnabled,
+  emit,
+}: PlannerOptions): Planner {
+  const flights = new FlightRegistry();
+
+  /**
+   * Starts the one upstream call identical requests share; it is stored in the cache when it completes.
+   * Admission was started before and is awaited inside, so the flight is registered in the same tick as
+   * the lookup that found none: two identical requests can never both lead.
+   */
+  function lead(
+    key: string,
+    body: UpstreamBody,
+    wants: 'json' | 'stream',
+    admitted: Promise<Admitted>,
+    call: CallOptions,
+  ): Flight {
+    const { requestId } = call;
+    const flight =
+      wants === 'stream' && streamingEnabled
+        ? flights.start(key, 'stream', (signal) =>
+            // Always ask for usage so the stored answer has it; each subscriber gets what it asked for.
+            fetcher.chunks(
+              { ...body, stream: true, stream_options: { include_usage: true } },
+              { admitted, signal, requestId },
+            ),
+          )
+        : flights.start(key, 'json', (signal) =>
+            fetcher.completion(asNonStream(body), { admitted, signal, requestId }),
+          );
+    const store = cache;
+    if (store) void flight.done.then((completion) => (completion ? store.store(key, completion) : undefined));
+    return flight;
+  }
+
+  return {
+    async plan(body, call, wants) {
+      const mode = call.cache ?? 'default';
+      if (!cache || mode === 'no-store') {
+        const admitted = await admission.admit(call);
+        return {
+          source: { kind: 'direct', body, admitted },
+          facts: { rateLimit: admitted.rateLimit, cache: 'BYPASS' },
+        };
+      }
+      const key = cache.key(body);
+      const hit = mode === 'default' ? await cache.lookup(key) : undefined;
+      emit({ type: 'cache-lookup', requestId: call.requestId, hit: hit !== undefined });
+      // Answers that cost the upstream nothing spend no token, but still report the bucket's state.
+      if (hit)
+        return {
+          source: { kind: 'hit', completion: hit },
+          facts: { rateLimit: await admission.peek(call), cache: 'HIT' },
+        };
+      const running = flights.get(key);
+      if (running) {
+        cache.countCoalesced();
+        return {
+          source: { kind: 'flight', flight: running },
+          facts: { rateLimit: await admission.peek(call), cache: 'MISS' },
+        };
+      }
+      const admitted = admission.admit(call);
+      const flight = lead(key, body, wants, admitted, call);
+      const { rateLimit } = await admitted;
+      return { source: { kind: 'flight', flight }, facts: { rateLimit, cache: 'MISS' } };
+    },
+  };
+}

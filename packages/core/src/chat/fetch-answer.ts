@@ -1,0 +1,161 @@
+// The upstream step of a call: a concurrency slot, the guarded upstream call, its events, fresh answers marked.
+import type { ChatCompletion, ChatCompletionChunk } from '@llm-gateway/contracts';
+import { isGatewayError } from '@llm-gateway/contracts';
+import type { ConcurrencyLimiter, ReleaseSlot } from '../concurrency/concurrency-limiter.js';
+import type { UpstreamBody } from '../upstream/upstream-client.js';
+import type { Admitted } from './admission.js';
+import { markChunkFresh, withUsageFlag } from './answer-shaping.js';
+import type { ChatEventListener } from './chat-events.js';
+import { hasAnswerContent } from './chunk-content.js';
+import type { UpstreamCall } from './upstream-call.js';
+
+/** One admitted call on its way to the upstream. */
+export interface FetchContext {
+  /** A promise for a call whose admission is still running (a coalesced leader starts it first). */
+  admitted: Admitted | Promise<Admitted>;
+  signal: AbortSignal | undefined;
+  requestId: string | undefined;
+}
+
+export interface Fetcher {
+  /** The upstream's completion with `usage.from_cache: false`. */
+  completion(body: UpstreamBody, context: FetchContext): Promise<ChatCompletion>;
+  /** The upstream's chunks, the usage chunk marked `from_cache: false`. */
+  chunks(body: UpstreamBody, context: FetchContext): AsyncGenerator<ChatCompletionChunk>;
+}
+
+export interface FetcherOptions {
+  call: UpstreamCall;
+  /**
+   * Bounds the calls that reach the upstream (absent: no bound). Taken after admission, held until the
+   * answer or the stream ends.
+   */
+  concurrency?: ConcurrencyLimiter | undefined;
+  emit: ChatEventListener;
+  now: () => number;
+}
+
+const noSlot: ReleaseSlot = () => {};
+
+export function createFetcher({ call, concurrency, emit, now }: FetcherOptions): Fetcher {
+  /**
+   * A slot for one upstream call, taken after admission on purpose: a call the breaker or the rate limit
+   * refuses is refused at once instead of queueing first, and only calls that will really go upstream
+   * wait. A call that gets no slot gives its breaker permit back.
+   */
+  async function admittedWithSlot(
+    context: FetchContext,
+  ): Promise<{ admitted: Admitted; release: ReleaseSlot }> {
+    const admitted = await context.admitted;
+    try {
+      return { admitted, release: concurrency ? await concurrency.acquire(context.signal) : noSlot };
+    } catch (error) {
+      admitted.permit?.release();
+      throw error;
+    }
+  }
+
+  /** A caller who left is not an upstream failure: only failures the caller did not cause are reported. */
+  function failed(
+    body: UpstreamBody,
+    context: FetchContext,
+    started: number,
+    stream: boolean,
+    error: unknown,
+  ) {
+    if (context.signal?.aborted) return;
+    emit({
+      type: 'upstream-failure',
+      requestId: context.requestId,
+      model: body.model,
+      stream,
+      code: isGatewayError(error) ? error.code : 'internal_error',
+      latencyMs: now() - started,
+    });
+  }
+
+  function succeeded(
+    body: UpstreamBody,
+    context: FetchContext,
+    started: number,
+    stream: boolean,
+    attempts: number,
+  ) {
+    emit({
+      type: 'upstream-success',
+      requestId: context.requestId,
+      model: body.model,
+      stream,
+      latencyMs: now() - started,
+      attempts,
+    });
+  }
+
+  return {
+    async completion(body, context) {
+      const { admitted, release } = await admittedWithSlot(context);
+      const started = now();
+      let answer: Awaited<ReturnType<UpstreamCall['complete']>>;
+      try {
+        answer = await call.complete(body, {
+          signal: context.signal,
+          requestId: context.requestId,
+          permit: admitted.permit,
+        });
+      } catch (error) {
+        failed(body, context, started, false, error);
+        throw error;
+      } finally {
+        release();
+      }
+      succeeded(body, context, started, false, answer.attempts);
+      return withUsageFlag(answer.completion, false);
+    },
+
+    async *chunks(body, context) {
+      const { admitted, release } = await admittedWithSlot(context);
+      const { signal } = context;
+      // Held until this generator ends, however it ends: done, failed, or the consumer's return(). A
+      // consumer that goes away may never resume or return() a suspended generator, so abort frees it too.
+      signal?.addEventListener('abort', release, { once: true });
+      const started = now();
+      let permit = admitted.permit;
+      let opened: Awaited<ReturnType<UpstreamCall['openStream']>> | undefined;
+      let awaitingFirstToken = true;
+      try {
+        opened = await call.openStream(body, { signal, requestId: context.requestId, permit });
+        permit = opened.permit;
+        let next = opened.first;
+        while (next.done !== true) {
+          // One flag test per chunk after the first token.
+          if (awaitingFirstToken && hasAnswerContent(next.value)) {
+            awaitingFirstToken = false;
+            emit({
+              type: 'first-chunk',
+              requestId: context.requestId,
+              model: body.model,
+              latencyMs: now() - started,
+            });
+          }
+          yield markChunkFresh(next.value);
+          next = await opened.rest.next();
+        }
+        permit?.success();
+        permit = undefined;
+      } catch (error) {
+        // Before the stream opened, the attempts settled their own permits.
+        if (opened) permit?.fail(error);
+        permit = undefined;
+        failed(body, context, started, true, error);
+        throw error;
+      } finally {
+        // The consumer stopped reading: that says nothing about the upstream.
+        if (opened) permit?.release();
+        signal?.removeEventListener('abort', release);
+        release();
+        await opened?.rest.return?.();
+      }
+      succeeded(body, context, started, true, opened.attempts);
+    },
+  };
+}
