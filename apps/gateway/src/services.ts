@@ -52,8 +52,7 @@ interface Observers {
 
 /** The shared bucket (`scope: gateway`) or the per-API-key buckets (`scope: key`). */
 function createLimiter(
-  scope: 'gateway' | 'key',
-  requestsPerMinute: number,
+  { scope, requestsPerMinute }: { scope: 'gateway' | 'key'; requestsPerMinute: number },
   { config, redis }: { config: GatewayConfig; redis: Redis | undefined },
   { logs, metrics }: Observers,
 ): RateLimiter {
@@ -127,11 +126,17 @@ export function createServices({ config, logger, upstreamBaseUrl }: CreateServic
     : undefined;
   const shared = { config, redis };
   const rateLimiter = config.rateLimit.enabled
-    ? createLimiter('gateway', config.rateLimit.requestsPerMinute, shared, observers)
+    ? createLimiter(
+        { scope: 'gateway', requestsPerMinute: config.rateLimit.requestsPerMinute },
+        shared,
+        observers,
+      )
     : undefined;
   const perKey = config.auth.perKeyRequestsPerMinute;
   const clientRateLimiter =
-    perKey === undefined ? undefined : createLimiter('key', perKey, shared, observers);
+    perKey === undefined
+      ? undefined
+      : createLimiter({ scope: 'key', requestsPerMinute: perKey }, shared, observers);
   const cache = createCache(config, redis, logs);
   metrics.watch({ breaker, cache, rateLimiter, concurrency });
   const retry =

@@ -19,6 +19,18 @@ export const edgeErrors = {
     clientClosedError({ message: 'The client closed the request before its body ended.' }),
 } as const;
 
+/** Fastify's and Node's request-error codes, by the edge error each stands for. */
+const FRAMEWORK_CODES: Readonly<Record<string, () => GatewayError>> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: edgeErrors.bodyTooLarge,
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: edgeErrors.mediaType,
+  FST_ERR_CTP_EMPTY_JSON_BODY: edgeErrors.emptyBody,
+  FST_ERR_CTP_INVALID_JSON_BODY: edgeErrors.invalidJson,
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: edgeErrors.badContentLength,
+  // The client stopped sending mid-body (a Content-Length it never filled, a dropped connection).
+  ECONNRESET: edgeErrors.clientClosedBody,
+  ERR_STREAM_PREMATURE_CLOSE: edgeErrors.clientClosedBody,
+};
+
 interface FrameworkLikeError {
   code?: unknown;
   statusCode?: unknown;
@@ -33,24 +45,9 @@ export function recognizeError(error: unknown): GatewayError | undefined {
   if (isGatewayError(error)) return error;
   if (typeof error !== 'object' || error === null) return undefined;
   const { code, statusCode, message } = error as FrameworkLikeError;
-  switch (code) {
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return edgeErrors.bodyTooLarge();
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return edgeErrors.mediaType();
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return edgeErrors.emptyBody();
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return edgeErrors.invalidJson();
-    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return edgeErrors.badContentLength();
-    // The client stopped sending mid-body (a Content-Length it never filled, a dropped connection).
-    case 'ECONNRESET':
-    case 'ERR_STREAM_PREMATURE_CLOSE':
-      return edgeErrors.clientClosedBody();
-    default:
-      break;
-  }
+  const known =
+    typeof code === 'string' && Object.hasOwn(FRAMEWORK_CODES, code) ? FRAMEWORK_CODES[code] : undefined;
+  if (known) return known();
   if (message === 'aborted') return edgeErrors.clientClosedBody();
   if (statusCode === 413) return edgeErrors.bodyTooLarge();
   // Fastify's JSON parser throws a SyntaxError with statusCode 400 (and a 400 for prototype poisoning).

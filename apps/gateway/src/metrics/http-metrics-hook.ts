@@ -9,12 +9,12 @@ export const NOT_FOUND_ROUTE = 'not_found';
 export function recordHttpMetrics(app: FastifyInstance, metrics: PrometheusMetrics): void {
   // Callback style: no promise per request on the hot path.
   app.addHook('onResponse', (request, reply, done) => {
-    metrics.httpRequest(
-      request.routeOptions.url ?? NOT_FOUND_ROUTE,
-      request.method,
-      reply.statusCode,
-      reply.elapsedTime / 1000,
-    );
+    metrics.httpRequest({
+      route: request.routeOptions.url ?? NOT_FOUND_ROUTE,
+      method: request.method,
+      status: reply.statusCode,
+      seconds: reply.elapsedTime / 1000,
+    });
     done();
   });
 }

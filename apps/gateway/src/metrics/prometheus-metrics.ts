@@ -35,7 +35,7 @@ export interface PrometheusMetrics {
   /** This instance's registry: never prom-client's global one, so many apps can live in one process. */
   readonly registry: Registry;
   /** One finished HTTP request; `route` is the route pattern (or `not_found`), never the raw URL. */
-  httpRequest(route: string, method: string, status: number, seconds: number): void;
+  httpRequest(request: { route: string; method: string; status: number; seconds: number }): void;
   /** The chat service's events: upstream latency and errors, time to first token, streams in flight. */
   chatEvent(event: ChatEvent): void;
   /** One more upstream attempt after a failed one. */
@@ -128,12 +128,33 @@ export function createPrometheusMetrics(): PrometheusMetrics {
     }
     return children;
   }
+  /** A gauge read from a component at scrape time. */
+  const readGauge = (name: string, help: string, read: () => number) =>
+    new Gauge({
+      name: `${PREFIX}${name}`,
+      help,
+      registers,
+      collect() {
+        this.set(read());
+      },
+    });
+  /** A counter that mirrors a component's own count (the one GET /metrics shows), so the two never disagree. */
+  const mirrorCounter = (name: string, help: string, read: () => number) =>
+    new Counter({
+      name: `${PREFIX}${name}`,
+      help,
+      registers,
+      collect() {
+        this.reset();
+        this.inc(read());
+      },
+    });
   const upstreamDurationStream = upstreamDuration.labels('true');
   const upstreamDurationJson = upstreamDuration.labels('false');
 
   return {
     registry,
-    httpRequest(route, method, status, seconds) {
+    httpRequest({ route, method, status, seconds }) {
       const children = childrenFor(route, method);
       let counter = children.byStatus.get(status);
       if (!counter) {
@@ -200,15 +221,11 @@ export function createPrometheusMetrics(): PrometheusMetrics {
             this.inc({ result: 'miss' }, snapshot.misses);
           },
         });
-        new Counter({
-          name: `${PREFIX}cache_coalesced_total`,
-          help: 'Requests that joined an identical call in flight instead of making their own.',
-          registers,
-          collect() {
-            this.reset();
-            this.inc(cache.snapshot().coalesced);
-          },
-        });
+        mirrorCounter(
+          'cache_coalesced_total',
+          'Requests that joined an identical call in flight instead of making their own.',
+          () => cache.snapshot().coalesced,
+        );
       }
       if (rateLimiter) {
         new Gauge({
@@ -225,32 +242,22 @@ export function createPrometheusMetrics(): PrometheusMetrics {
         });
       }
       if (concurrency) {
-        new Gauge({
-          name: `${PREFIX}upstream_in_flight`,
-          help: 'Upstream calls holding a concurrency slot now (a stream holds one until it ends).',
-          registers,
-          collect() {
-            this.set(concurrency.snapshot().in_flight);
-          },
-        });
-        new Gauge({
-          name: `${PREFIX}upstream_queued`,
-          help: 'Calls waiting for an upstream slot now.',
-          registers,
-          collect() {
-            this.set(concurrency.snapshot().queued);
-          },
-        });
+        readGauge(
+          'upstream_in_flight',
+          'Upstream calls holding a concurrency slot now (a stream holds one until it ends).',
+          () => concurrency.snapshot().in_flight,
+        );
+        readGauge(
+          'upstream_queued',
+          'Calls waiting for an upstream slot now.',
+          () => concurrency.snapshot().queued,
+        );
         // Mirrors the limiter's own counter (the one GET /metrics shows).
-        new Counter({
-          name: `${PREFIX}upstream_rejected_total`,
-          help: 'Calls refused with 503 overloaded: the slot queue was full or the wait too long.',
-          registers,
-          collect() {
-            this.reset();
-            this.inc(concurrency.snapshot().rejected);
-          },
-        });
+        mirrorCounter(
+          'upstream_rejected_total',
+          'Calls refused with 503 overloaded: the slot queue was full or the wait too long.',
+          () => concurrency.snapshot().rejected,
+        );
       }
     },
   };

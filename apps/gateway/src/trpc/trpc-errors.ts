@@ -14,31 +14,20 @@ export interface GatewayErrorData {
   retryAfter: number | null;
 }
 
-/** tRPC raises these itself, before a procedure runs; each maps to one of the edge's errors. */
-function fromTrpcCode(code: TRPCError['code']): GatewayError | undefined {
-  switch (code) {
-    case 'PARSE_ERROR':
-      return edgeErrors.invalidJson();
-    case 'BAD_REQUEST':
-      return edgeErrors.invalidRequest();
-    case 'NOT_FOUND':
-      return edgeErrors.noProcedure();
-    case 'METHOD_NOT_SUPPORTED':
-      return edgeErrors.wrongMethod();
-    case 'PAYLOAD_TOO_LARGE':
-      return edgeErrors.bodyTooLarge();
-    case 'UNSUPPORTED_MEDIA_TYPE':
-      return edgeErrors.mediaType();
-    case 'CLIENT_CLOSED_REQUEST':
-      return edgeErrors.clientClosed();
-    default:
-      return undefined;
-  }
-}
+/** tRPC raises these itself, before a procedure runs; each stands for one of the edge's errors. */
+const TRPC_CODES: Partial<Record<TRPCError['code'], () => GatewayError>> = {
+  PARSE_ERROR: edgeErrors.invalidJson,
+  BAD_REQUEST: edgeErrors.invalidRequest,
+  NOT_FOUND: edgeErrors.noProcedure,
+  METHOD_NOT_SUPPORTED: edgeErrors.wrongMethod,
+  PAYLOAD_TOO_LARGE: edgeErrors.bodyTooLarge,
+  UNSUPPORTED_MEDIA_TYPE: edgeErrors.mediaType,
+  CLIENT_CLOSED_REQUEST: edgeErrors.clientClosed,
+};
 
 /** The GatewayError behind a tRPC error (its cause first: ours, or Fastify's body errors); else masked. */
 export function gatewayErrorOf(error: TRPCError): GatewayError {
-  return recognizeError(error.cause) ?? fromTrpcCode(error.code) ?? internalError(error);
+  return recognizeError(error.cause) ?? TRPC_CODES[error.code]?.() ?? internalError(error);
 }
 
 /** The error shape every tRPC answer uses: tRPC's code and status, the gateway's own code in `data.gateway`. */

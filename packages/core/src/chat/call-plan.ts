@@ -41,6 +41,15 @@ export interface PlannerOptions {
   emit: ChatEventListener;
 }
 
+/** A call that starts the flight identical calls will join. */
+interface Leader {
+  key: string;
+  body: UpstreamBody;
+  wants: 'json' | 'stream';
+  admitted: Promise<Admitted>;
+  call: CallOptions;
+}
+
 export function createPlanner({
   cache,
   admission,
@@ -55,13 +64,7 @@ export function createPlanner({
    * Admission was started before and is awaited inside, so the flight is registered in the same tick as
    * the lookup that found none: two identical requests can never both lead.
    */
-  function lead(
-    key: string,
-    body: UpstreamBody,
-    wants: 'json' | 'stream',
-    admitted: Promise<Admitted>,
-    call: CallOptions,
-  ): Flight {
+  function lead({ key, body, wants, admitted, call }: Leader): Flight {
     const { requestId } = call;
     const flight =
       wants === 'stream' && streamingEnabled
@@ -108,7 +111,7 @@ export function createPlanner({
         };
       }
       const admitted = admission.admit(call);
-      const flight = lead(key, body, wants, admitted, call);
+      const flight = lead({ key, body, wants, admitted, call });
       const { rateLimit } = await admitted;
       return { source: { kind: 'flight', flight }, facts: { rateLimit, cache: 'MISS' } };
     },

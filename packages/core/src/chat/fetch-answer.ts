@@ -37,6 +37,16 @@ export interface FetcherOptions {
 
 const noSlot: ReleaseSlot = () => {};
 
+/** What the events say about one upstream call. */
+interface CallRecord {
+  model: string;
+  stream: boolean;
+  /** After admission and the slot: the time the upstream path costs. */
+  started: number;
+  signal: AbortSignal | undefined;
+  requestId: string | undefined;
+}
+
 export function createFetcher({ call, concurrency, emit, now }: FetcherOptions): Fetcher {
   /**
    * A slot for one upstream call, taken after admission on purpose: a call the breaker or the rate limit
@@ -56,45 +66,43 @@ export function createFetcher({ call, concurrency, emit, now }: FetcherOptions):
   }
 
   /** A caller who left is not an upstream failure: only failures the caller did not cause are reported. */
-  function failed(
-    body: UpstreamBody,
-    context: FetchContext,
-    started: number,
-    stream: boolean,
-    error: unknown,
-  ) {
-    if (context.signal?.aborted) return;
+  function failed(call: CallRecord, error: unknown) {
+    if (call.signal?.aborted) return;
     emit({
       type: 'upstream-failure',
-      requestId: context.requestId,
-      model: body.model,
-      stream,
+      requestId: call.requestId,
+      model: call.model,
+      stream: call.stream,
       code: isGatewayError(error) ? error.code : 'internal_error',
-      latencyMs: now() - started,
+      latencyMs: now() - call.started,
     });
   }
 
-  function succeeded(
-    body: UpstreamBody,
-    context: FetchContext,
-    started: number,
-    stream: boolean,
-    attempts: number,
-  ) {
+  function succeeded(call: CallRecord, attempts: number) {
     emit({
       type: 'upstream-success',
-      requestId: context.requestId,
-      model: body.model,
-      stream,
-      latencyMs: now() - started,
+      requestId: call.requestId,
+      model: call.model,
+      stream: call.stream,
+      latencyMs: now() - call.started,
       attempts,
     });
+  }
+
+  function record(body: UpstreamBody, context: FetchContext, stream: boolean): CallRecord {
+    return {
+      model: body.model,
+      stream,
+      started: now(),
+      signal: context.signal,
+      requestId: context.requestId,
+    };
   }
 
   return {
     async completion(body, context) {
       const { admitted, release } = await admittedWithSlot(context);
-      const started = now();
+      const upstreamCall = record(body, context, false);
       let answer: Awaited<ReturnType<UpstreamCall['complete']>>;
       try {
         answer = await call.complete(body, {
@@ -103,12 +111,12 @@ export function createFetcher({ call, concurrency, emit, now }: FetcherOptions):
           permit: admitted.permit,
         });
       } catch (error) {
-        failed(body, context, started, false, error);
+        failed(upstreamCall, error);
         throw error;
       } finally {
         release();
       }
-      succeeded(body, context, started, false, answer.attempts);
+      succeeded(upstreamCall, answer.attempts);
       return withUsageFlag(answer.completion, false);
     },
 
@@ -118,7 +126,7 @@ export function createFetcher({ call, concurrency, emit, now }: FetcherOptions):
       // Held until this generator ends, however it ends: done, failed, or the consumer's return(). A
       // consumer that goes away may never resume or return() a suspended generator, so abort frees it too.
       signal?.addEventListener('abort', release, { once: true });
-      const started = now();
+      const upstreamCall = record(body, context, true);
       let permit = admitted.permit;
       let opened: Awaited<ReturnType<UpstreamCall['openStream']>> | undefined;
       let awaitingFirstToken = true;
@@ -134,7 +142,7 @@ export function createFetcher({ call, concurrency, emit, now }: FetcherOptions):
               type: 'first-chunk',
               requestId: context.requestId,
               model: body.model,
-              latencyMs: now() - started,
+              latencyMs: now() - upstreamCall.started,
             });
           }
           yield markChunkFresh(next.value);
@@ -146,7 +154,7 @@ export function createFetcher({ call, concurrency, emit, now }: FetcherOptions):
         // Before the stream opened, the attempts settled their own permits.
         if (opened) permit?.fail(error);
         permit = undefined;
-        failed(body, context, started, true, error);
+        failed(upstreamCall, error);
         throw error;
       } finally {
         // The consumer stopped reading: that says nothing about the upstream.
@@ -155,7 +163,7 @@ export function createFetcher({ call, concurrency, emit, now }: FetcherOptions):
         release();
         await opened?.rest.return?.();
       }
-      succeeded(body, context, started, true, opened.attempts);
+      succeeded(upstreamCall, opened.attempts);
     },
   };
 }

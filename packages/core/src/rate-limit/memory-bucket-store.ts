@@ -38,7 +38,7 @@ export function createMemoryBucketStore(options: MemoryBucketStoreOptions = {}):
     take(key, { capacity, refillPerMs, cost }) {
       const nowMs = clock.now();
       const stored = buckets.get(key);
-      const current = refill(stored ?? fullBucket(capacity, nowMs), nowMs, capacity, refillPerMs);
+      const current = refill(stored ?? fullBucket(capacity, nowMs), nowMs, { capacity, refillPerMs });
       if (cost === 0) {
         return Promise.resolve({ allowed: hasTokens(current.tokens, 1), tokens: current.tokens, nowMs });
       }

@@ -30,8 +30,7 @@ export function fullBucket(capacity: number, nowMs: number): BucketState {
 export function refill(
   state: BucketState,
   nowMs: number,
-  capacity: number,
-  refillPerMs: number,
+  { capacity, refillPerMs }: { capacity: number; refillPerMs: number },
 ): BucketState {
   const elapsedMs = Math.max(0, nowMs - state.updatedMs);
   return { tokens: Math.min(capacity, state.tokens + elapsedMs * refillPerMs), updatedMs: nowMs };

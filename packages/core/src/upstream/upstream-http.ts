@@ -82,9 +82,7 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
   const getHeaders = { accept: 'application/json', ...authorization };
 
   async function send(
-    method: 'GET' | 'POST',
-    path: string,
-    body: string | undefined,
+    { method, path, body }: { method: 'GET' | 'POST'; path: string; body: string | undefined },
     signal: AbortSignal,
   ): Promise<UpstreamHttpResponse> {
     const response = await dispatcher.request({
@@ -110,8 +108,8 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
   }
 
   return {
-    post: (path, json, signal) => send('POST', path, json, signal),
-    get: (path, signal) => send('GET', path, undefined, signal),
+    post: (path, json, signal) => send({ method: 'POST', path, body: json }, signal),
+    get: (path, signal) => send({ method: 'GET', path, body: undefined }, signal),
     close: async () => {
       if (owned) await dispatcher.close();
     },
