@@ -49,19 +49,27 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRun
   const connections = options.connections ?? 256;
   const pool = new Pool(options.baseUrl, { connections, pipelining: 1, keepAliveTimeout: 30_000 });
   try {
-    if (options.warmupMs > 0) await phase(pool, options, options.warmupMs, connections);
+    if (options.warmupMs > 0) {
+      await phase(pool, options, { durationMs: options.warmupMs, inFlightBound: connections });
+    }
     options.onMeasureStart?.();
-    return await phase(pool, options, options.durationMs, connections);
+    return await phase(pool, options, { durationMs: options.durationMs, inFlightBound: connections });
   } finally {
     await pool.destroy();
   }
 }
 
+/** One timed phase of a run (the warm-up or the measured one). */
+interface PhaseSpec {
+  durationMs: number;
+  /** In-flight requests beyond which they are queueing (the pool size). */
+  inFlightBound: number;
+}
+
 async function phase(
   pool: Pool,
   options: OpenLoopOptions,
-  durationMs: number,
-  bound: number,
+  { durationMs, inFlightBound }: PhaseSpec,
 ): Promise<OpenLoopRun> {
   const total = Math.max(1, Math.round((options.rate * durationMs) / 1000));
   const intervalNs = 1e9 / options.rate;
@@ -78,7 +86,7 @@ async function phase(
   let lateSends = 0;
   let maxLateNs = 0;
   // A hard stop far beyond the bound: a target this far behind only grows a backlog and our memory.
-  const hardCap = bound * 4;
+  const hardCap = inFlightBound * 4;
   let abandoned = false;
   const start = process.hrtime.bigint() + 2_000_000n;
 
@@ -134,7 +142,9 @@ async function phase(
   if (achievedRate < MIN_ACHIEVED * options.rate) {
     saturatedBy.push(`achieved ${achievedRate.toFixed(0)}/s < 95% of ${options.rate}/s`);
   }
-  if (maxInFlight > bound) saturatedBy.push(`${maxInFlight} in flight (bound ${bound}): requests piled up`);
+  if (maxInFlight > inFlightBound) {
+    saturatedBy.push(`${maxInFlight} in flight (bound ${inFlightBound}): requests piled up`);
+  }
   if (lateSends > MAX_LATE_FRACTION * total) {
     saturatedBy.push(`${lateSends} sends over ${LATE_US / 1000} ms late (load generator behind)`);
   }

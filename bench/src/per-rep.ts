@@ -8,13 +8,18 @@ export function medianOf<S extends Sampled>(samples: readonly S[], target: Targe
   return median(samples.filter((s) => s.target === target).map(pick));
 }
 
+/** What `medianPaired` compares: `pick`'s value for `target` against `base`'s, joined by `combine`. */
+export interface PairedComparison<S extends Sampled> {
+  target: TargetId;
+  base: TargetId;
+  pick: (s: S) => number;
+  combine: (value: number, baseValue: number) => number;
+}
+
 /** Median over repetitions of `combine(target's value, base's value)` taken in the same repetition. */
 export function medianPaired<S extends Sampled>(
   samples: readonly S[],
-  target: TargetId,
-  base: TargetId,
-  pick: (s: S) => number,
-  combine: (value: number, baseValue: number) => number,
+  { target, base, pick, combine }: PairedComparison<S>,
 ): number {
   const values: number[] = [];
   for (const sample of samples) {

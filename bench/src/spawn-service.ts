@@ -51,7 +51,11 @@ export async function spawnService(spec: ServiceSpec): Promise<Service> {
   registerChild(spec.name, child);
   const stop = (): Promise<void> => stopChild(child);
   try {
-    const match = await waitForLine(child, logFile, spec.ready, spec.timeoutMs ?? 20_000);
+    const match = await waitForLine(child, {
+      logFile,
+      ready: spec.ready,
+      timeoutMs: spec.timeoutMs ?? 20_000,
+    });
     if (child.pid === undefined) throw new Error(`${spec.name}: no pid`);
     return { name: spec.name, pid: child.pid, child, match, logFile, stop };
   } catch (error) {
@@ -60,11 +64,16 @@ export async function spawnService(spec: ServiceSpec): Promise<Service> {
   }
 }
 
+/** The log file to poll, the line that means ready, and how long to wait for it. */
+interface ReadyWait {
+  logFile: string;
+  ready: RegExp;
+  timeoutMs: number;
+}
+
 async function waitForLine(
   child: ChildProcess,
-  logFile: string,
-  ready: RegExp,
-  timeoutMs: number,
+  { logFile, ready, timeoutMs }: ReadyWait,
 ): Promise<RegExpExecArray> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

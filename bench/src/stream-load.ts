@@ -88,16 +88,23 @@ export async function runStreamLoad(options: StreamLoadOptions): Promise<StreamL
   }
 }
 
+export interface HoldStreamsOptions {
+  baseUrl: string;
+  /** Streams to open at once. */
+  count: number;
+  body: () => string;
+  /** Longest wait for the streams to show their first `data:` bytes. */
+  timeoutMs: number;
+}
+
 /**
  * Opens `count` streams at once and holds them: resolves when each has shown its first `data:` bytes
  * (or failed, or `timeoutMs` passed). `close()` aborts them all.
  */
 export async function holdStreams(
-  baseUrl: string,
-  count: number,
-  body: () => string,
-  timeoutMs: number,
+  options: HoldStreamsOptions,
 ): Promise<{ opened: number; failed: number; failures: Record<string, number>; close: () => Promise<void> }> {
+  const { baseUrl, count, body, timeoutMs } = options;
   const pool = new Pool(baseUrl, { connections: count, pipelining: 1 });
   const ac = new AbortController();
   // One signal aborts every request, and each request listens on it.

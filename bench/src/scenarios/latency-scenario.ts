@@ -50,7 +50,7 @@ export async function runLatencyScenario(plan: BenchPlan, stack: Stack): Promise
       const mine = atRate.filter((s) => s.target === target);
       const mineUsable = usable.filter((s) => s.target === target);
       const paired = (base: TargetId, pick: (s: LatencySample) => number): number =>
-        medianPaired(usable, target, base, pick, difference);
+        medianPaired(usable, { target, base, pick, combine: difference });
       rows.push({
         target,
         rate,

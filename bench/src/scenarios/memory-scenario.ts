@@ -49,12 +49,12 @@ export async function runMemoryScenario(plan: BenchPlan, stack: Stack): Promise<
     await stack.sim.configure({ chunks: HOLD_CHUNKS, chunkDelayMs: HOLD_CHUNK_DELAY_MS });
     let held: MemoryScenario['held'];
     try {
-      const streams = await holdStreams(
-        gateway.url,
-        plan.heldStreams,
-        () => uniqueChatBody(true),
-        HOLD_OPEN_TIMEOUT_MS,
-      );
+      const streams = await holdStreams({
+        baseUrl: gateway.url,
+        count: plan.heldStreams,
+        body: () => uniqueChatBody(true),
+        timeoutMs: HOLD_OPEN_TIMEOUT_MS,
+      });
       const readings: number[] = [];
       for (let i = 0; i < 5; i++) {
         readings.push(readRssMb(pid));

@@ -52,10 +52,25 @@ export async function runStreamingScenario(plan: BenchPlan, stack: Stack): Promi
         ttfcP99Us: medianOf(at, target, (s) => s.ttfcUs.p99),
         totalP50Us: medianOf(at, target, (s) => s.totalUs.p50),
         totalP99Us: medianOf(at, target, (s) => s.totalUs.p99),
-        addedTtfcP50Us: medianPaired(at, target, 'direct', (s) => s.ttfcUs.p50, difference),
-        totalVsDirect: medianPaired(at, target, 'direct', (s) => s.totalUs.p50, ratio),
-        overProxyTtfcP50Us: medianPaired(at, target, 'proxy', (s) => s.ttfcUs.p50, difference),
-        totalVsProxy: medianPaired(at, target, 'proxy', (s) => s.totalUs.p50, ratio),
+        addedTtfcP50Us: medianPaired(at, {
+          target,
+          base: 'direct',
+          pick: (s) => s.ttfcUs.p50,
+          combine: difference,
+        }),
+        totalVsDirect: medianPaired(at, {
+          target,
+          base: 'direct',
+          pick: (s) => s.totalUs.p50,
+          combine: ratio,
+        }),
+        overProxyTtfcP50Us: medianPaired(at, {
+          target,
+          base: 'proxy',
+          pick: (s) => s.ttfcUs.p50,
+          combine: difference,
+        }),
+        totalVsProxy: medianPaired(at, { target, base: 'proxy', pick: (s) => s.totalUs.p50, combine: ratio }),
       });
     }
   }

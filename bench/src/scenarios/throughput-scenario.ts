@@ -58,8 +58,8 @@ export async function runThroughputScenario(
     return {
       target,
       rps: medianOf(samples, target, (s) => s.rps),
-      vsDirect: medianPaired(samples, target, 'direct', (s) => s.rps, ratio),
-      vsProxy: medianPaired(samples, target, 'proxy', (s) => s.rps, ratio),
+      vsDirect: medianPaired(samples, { target, base: 'direct', pick: (s) => s.rps, combine: ratio }),
+      vsProxy: medianPaired(samples, { target, base: 'proxy', pick: (s) => s.rps, combine: ratio }),
       p50Ms: medianOf(samples, target, (s) => s.p50Ms),
       p99Ms: medianOf(samples, target, (s) => s.p99Ms),
       cpuPerRequestUs: medianOf(samples, target, (s) => s.cpuPerRequestUs),

@@ -30,21 +30,27 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
 
   const options: UpstreamSimOptions = {};
   const reply: Partial<SimReply> = {};
-  if (values.port !== undefined) options.port = integerArg('--port', values.port, 0, 65535);
+  if (values.port !== undefined) options.port = integerArg('--port', values.port, { min: 0, max: 65535 });
   if (values.host !== undefined) options.host = values.host;
-  if (values.chunks !== undefined) reply.chunks = integerArg('--chunks', values.chunks, 1);
+  if (values.chunks !== undefined) reply.chunks = integerArg('--chunks', values.chunks, { min: 1 });
   if (values['chunk-delay-ms'] !== undefined) {
-    reply.chunkDelayMs = integerArg('--chunk-delay-ms', values['chunk-delay-ms'], 0);
+    reply.chunkDelayMs = integerArg('--chunk-delay-ms', values['chunk-delay-ms'], { min: 0 });
   }
   if (values['latency-ms'] !== undefined)
-    reply.latencyMs = integerArg('--latency-ms', values['latency-ms'], 0);
+    reply.latencyMs = integerArg('--latency-ms', values['latency-ms'], { min: 0 });
   if (values['api-key'] !== undefined) options.apiKey = values['api-key'];
   if (values['no-record'] === true) options.record = false;
   if (Object.keys(reply).length > 0) options.reply = reply;
   return { help: false, options };
 }
 
-function integerArg(name: string, raw: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+/** The inclusive range an integer argument must lie in (`max` defaults to `Number.MAX_SAFE_INTEGER`). */
+interface IntegerRange {
+  min: number;
+  max?: number;
+}
+
+function integerArg(name: string, raw: string, { min, max = Number.MAX_SAFE_INTEGER }: IntegerRange): number {
   const value = Number(raw);
   if (raw.trim() === '' || !Number.isInteger(value) || value < min || value > max) {
     throw new Error(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);

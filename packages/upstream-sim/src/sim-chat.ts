@@ -12,13 +12,15 @@ import { writeStream } from './sim-stream.js';
 const BAD_JSON_MESSAGE =
   "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly.)";
 
+/** One chat-completions exchange: the request, its URL path (without the query) and the response's lifetime. */
+export interface ChatExchange {
+  req: IncomingMessage;
+  path: string;
+  life: ResponseLife;
+}
+
 /** Answers one chat-completions request (the body is read here). */
-export async function handleChat(
-  state: SimState,
-  req: IncomingMessage,
-  path: string,
-  life: ResponseLife,
-): Promise<void> {
+export async function handleChat(state: SimState, { req, path, life }: ChatExchange): Promise<void> {
   const stats = state.board.stats;
   stats.chatRequests++;
   state.board.changed();
@@ -30,12 +32,12 @@ export async function handleChat(
     body = JSON.parse(text);
   } catch {
     state.recordRequest({ method: 'POST', path, headers: req.headers, body: text });
-    sendError(life.res, 400, BAD_JSON_MESSAGE, null);
+    sendError(life.res, 400, { message: BAD_JSON_MESSAGE, code: null });
     return;
   }
   state.recordRequest({ method: 'POST', path, headers: req.headers, body });
   if (!isRecord(body)) {
-    sendError(life.res, 400, 'The request body must be a JSON object.', null);
+    sendError(life.res, 400, { message: 'The request body must be a JSON object.', code: null });
     return;
   }
 
@@ -53,7 +55,12 @@ export async function handleChat(
     applyReplacingFault(life, fault, request.stream);
     return;
   }
-  const answer = planAnswer(state.nextCompletionId(), request.model ?? state.defaultModel, request, settings);
+  const answer = planAnswer({
+    id: state.nextCompletionId(),
+    model: request.model ?? state.defaultModel,
+    request,
+    settings,
+  });
   if (request.stream) await writeStream(life, answer, fault);
   else writeCompletion(life, answer, fault);
 }

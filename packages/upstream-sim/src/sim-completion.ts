@@ -16,7 +16,12 @@ export function writeCompletion(
   const res = life.res;
   const body = JSON.stringify(completionBody(answer));
   if (fault === undefined) {
-    sendText(res, 200, body, 'application/json', { 'x-request-id': answer.id });
+    sendText(res, {
+      status: 200,
+      text: body,
+      contentType: 'application/json',
+      headers: { 'x-request-id': answer.id },
+    });
     return;
   }
   if (fault.kind === 'error-event') {

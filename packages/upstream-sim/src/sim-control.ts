@@ -4,24 +4,26 @@ import { readRequestBody, sendError, sendJson, sendNoContent } from './sim-http.
 import type { SimState } from './sim-state.js';
 import { parseFault, parseFaults, parseReplyPatch, SimInputError } from './sim-validate.js';
 
+/** One control exchange: the request, its response and the URL path (without the query). */
+export interface ControlExchange {
+  req: IncomingMessage;
+  res: ServerResponse;
+  path: string;
+}
+
 /**
  * Handles `GET /__sim/stats`, `GET /__sim/requests`, `POST /__sim/configure` (Partial<SimReply>),
  * `POST /__sim/enqueue` (SimFault[] or one SimFault), `POST /__sim/fault-always` (SimFault or null)
  * and `POST /__sim/reset`. These requests are not counted in the stats.
  */
-export async function handleControl(
-  state: SimState,
-  req: IncomingMessage,
-  res: ServerResponse,
-  path: string,
-): Promise<void> {
+export async function handleControl(state: SimState, { req, res, path }: ControlExchange): Promise<void> {
   const route = `${req.method ?? 'GET'} ${path}`;
   switch (route) {
     case 'GET /__sim/stats':
-      sendJson(res, 200, state.board.stats);
+      sendJson(res, { status: 200, body: state.board.stats });
       return;
     case 'GET /__sim/requests':
-      sendJson(res, 200, state.recorded);
+      sendJson(res, { status: 200, body: state.recorded });
       return;
     case 'POST /__sim/reset':
       state.reset();
@@ -32,7 +34,7 @@ export async function handleControl(
     case 'POST /__sim/fault-always':
       break;
     default:
-      sendError(res, 404, `Unknown control endpoint (${route}).`);
+      sendError(res, 404, { message: `Unknown control endpoint (${route}).` });
       return;
   }
   const text = await readRequestBody(req);
@@ -49,7 +51,7 @@ export async function handleControl(
     else state.faults.setAlways(input === null ? undefined : parseFault(input));
   } catch (error) {
     const message = error instanceof SimInputError ? error.message : 'The control body is not valid JSON.';
-    sendError(res, 400, message);
+    sendError(res, 400, { message });
     return;
   }
   sendNoContent(res);

@@ -60,9 +60,18 @@ export function applyReplacingFault(life: ResponseLife, fault: ReplacingFault, s
   switch (fault.kind) {
     case 'status':
       if (typeof fault.body === 'string') {
-        sendText(res, fault.status, fault.body, 'text/plain; charset=utf-8', fault.headers);
+        sendText(res, {
+          status: fault.status,
+          text: fault.body,
+          contentType: 'text/plain; charset=utf-8',
+          headers: fault.headers,
+        });
       } else {
-        sendJson(res, fault.status, fault.body ?? simErrorBody(fault.status), fault.headers);
+        sendJson(res, {
+          status: fault.status,
+          body: fault.body ?? simErrorBody(fault.status),
+          headers: fault.headers,
+        });
       }
       return;
     case 'hang':
@@ -76,12 +85,11 @@ export function applyReplacingFault(life: ResponseLife, fault: ReplacingFault, s
         res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
         res.end('data: {not json\n\n');
       } else {
-        sendText(
-          res,
-          200,
-          '{"id":"chatcmpl-sim","object":"chat.completion","choices":[{not json',
-          'application/json',
-        );
+        sendText(res, {
+          status: 200,
+          text: '{"id":"chatcmpl-sim","object":"chat.completion","choices":[{not json',
+          contentType: 'application/json',
+        });
       }
       return;
   }

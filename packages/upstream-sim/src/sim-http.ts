@@ -34,24 +34,34 @@ export function readRequestBody(req: IncomingMessage): Promise<string | null | u
   });
 }
 
+/** A JSON response: its status, the value to serialize, and any extra headers. */
+export interface JsonReply {
+  status: number;
+  body: unknown;
+  headers?: Readonly<Record<string, string>> | undefined;
+}
+
+/** A text response: its status, body and content type, and any extra headers (which may override the type). */
+export interface TextReply {
+  status: number;
+  text: string;
+  contentType: string;
+  headers?: Readonly<Record<string, string>> | undefined;
+}
+
+/** The optional parts of an OpenAI error; each missing one takes the status's default. */
+export interface ErrorDetail {
+  message?: string | undefined;
+  code?: string | null | undefined;
+}
+
 /** Sends a complete JSON response with Content-Length. */
-export function sendJson(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers?: Readonly<Record<string, string>>,
-): void {
-  sendText(res, status, JSON.stringify(body), 'application/json', headers);
+export function sendJson(res: ServerResponse, { status, body, headers }: JsonReply): void {
+  sendText(res, { status, text: JSON.stringify(body), contentType: 'application/json', headers });
 }
 
 /** Sends a complete response with Content-Length; `headers` may override the content type. */
-export function sendText(
-  res: ServerResponse,
-  status: number,
-  text: string,
-  contentType: string,
-  headers?: Readonly<Record<string, string>>,
-): void {
+export function sendText(res: ServerResponse, { status, text, contentType, headers }: TextReply): void {
   if (res.destroyed) return;
   const head: Record<string, string | number> = {
     'content-type': contentType,
@@ -64,8 +74,8 @@ export function sendText(
 }
 
 /** Sends an OpenAI-shaped error. */
-export function sendError(res: ServerResponse, status: number, message?: string, code?: string | null): void {
-  sendJson(res, status, simErrorBody(status, message, code));
+export function sendError(res: ServerResponse, status: number, { message, code }: ErrorDetail = {}): void {
+  sendJson(res, { status, body: simErrorBody(status, message, code) });
 }
 
 /** Sends `204 No Content`. */

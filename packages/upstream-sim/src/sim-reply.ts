@@ -60,13 +60,16 @@ export function mergeReply(base: Readonly<SimReplySettings>, patch: Partial<SimR
   return next;
 }
 
+/** What an answer is planned from: its completion id and model, the request, and the reply settings. */
+export interface AnswerInput {
+  id: string;
+  model: string;
+  request: SimChatRequest;
+  settings: SimReplySettings;
+}
+
 /** Plans the answer to one request. */
-export function planAnswer(
-  id: string,
-  model: string,
-  request: SimChatRequest,
-  settings: SimReplySettings,
-): SimAnswer {
+export function planAnswer({ id, model, request, settings }: AnswerInput): SimAnswer {
   const toolCalls = settings.toolCalls;
   const content = toolCalls ? '' : (settings.content ?? defaultSimContent(request.lastUserText));
   let outputChars = content.length;

@@ -66,7 +66,7 @@ function route(state: SimState, req: IncomingMessage, res: ServerResponse): void
   const query = url.indexOf('?');
   const path = query === -1 ? url : url.slice(0, query);
   if (path.startsWith('/__sim/')) {
-    handleControl(state, req, res, path).catch(() => fail(res));
+    handleControl(state, { req, res, path }).catch(() => fail(res));
     return;
   }
 
@@ -84,15 +84,15 @@ function route(state: SimState, req: IncomingMessage, res: ServerResponse): void
   board.changed();
 
   if (state.expectedAuth !== undefined && req.headers.authorization !== state.expectedAuth) {
-    sendError(res, 401, 'Incorrect API key provided.', 'invalid_api_key');
+    sendError(res, 401, { message: 'Incorrect API key provided.', code: 'invalid_api_key' });
     return;
   }
   if (req.method === 'POST' && path === '/v1/chat/completions') {
-    handleChat(state, req, path, life).catch(() => fail(res));
+    handleChat(state, { req, path, life }).catch(() => fail(res));
   } else if (req.method === 'GET' && path === '/v1/models') {
-    sendJson(res, 200, modelList(state.models));
+    sendJson(res, { status: 200, body: modelList(state.models) });
   } else {
-    sendError(res, 404, `Invalid URL (${req.method ?? 'GET'} ${path})`);
+    sendError(res, 404, { message: `Invalid URL (${req.method ?? 'GET'} ${path})` });
   }
 }
 
