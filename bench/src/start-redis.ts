@@ -1,5 +1,6 @@
 // A private redis-server (no persistence) on a free loopback port, for the gateway's Redis cache variant.
-import { freePort } from '@llm-gateway/test-support';
+// The subpath keeps the bench process free of the test toolkit (vitest, ajv).
+import { freePort } from '@llm-gateway/test-support/free-port';
 import { type Service, spawnService } from './spawn-service.js';
 
 export interface RedisProcess {

@@ -16,7 +16,11 @@ async function scrape(gw: TestGateway): Promise<Exposition> {
 }
 
 /** The change of every watched sample between two scrapes. */
-function delta(before: Exposition, after: Exposition, name: string, labels?: Record<string, string>) {
+function delta(
+  { before, after }: { before: Exposition; after: Exposition },
+  name: string,
+  labels?: Record<string, string>,
+) {
   return after.sum(name, labels) - before.sum(name, labels);
 }
 
@@ -84,7 +88,7 @@ describe('the Prometheus exposition', () => {
     expect((await fetch(`${gw.url}/no/such/route?secret=1`)).status).toBe(404);
 
     const after = await scrape(gw);
-    const d = (name: string, labels?: Record<string, string>) => delta(before, after, name, labels);
+    const d = (name: string, labels?: Record<string, string>) => delta({ before, after }, name, labels);
     expect(d('llm_gateway_http_requests_total', { ...CHAT, status: '200' })).toBe(4);
     expect(d('llm_gateway_http_request_duration_seconds_count', CHAT)).toBe(4);
     expect(d('llm_gateway_http_requests_total', { route: 'not_found', method: 'GET', status: '404' })).toBe(
@@ -112,10 +116,10 @@ describe('the Prometheus exposition', () => {
     expect(res.status).toBe(502);
     expect(gw.sim.stats.chatRequests).toBe(3);
     const after = await scrape(gw);
-    expect(delta(before, after, 'llm_gateway_upstream_errors_total', { code: 'upstream_error' })).toBe(1);
-    expect(delta(before, after, 'llm_gateway_upstream_errors_total')).toBe(1);
-    expect(delta(before, after, 'llm_gateway_retries_total')).toBe(2);
-    expect(delta(before, after, 'llm_gateway_http_requests_total', { ...CHAT, status: '502' })).toBe(1);
+    expect(delta({ before, after }, 'llm_gateway_upstream_errors_total', { code: 'upstream_error' })).toBe(1);
+    expect(delta({ before, after }, 'llm_gateway_upstream_errors_total')).toBe(1);
+    expect(delta({ before, after }, 'llm_gateway_retries_total')).toBe(2);
+    expect(delta({ before, after }, 'llm_gateway_http_requests_total', { ...CHAT, status: '502' })).toBe(1);
   });
 
   it('shows a stream in flight while it is being served, and none after', async () => {
@@ -175,11 +179,11 @@ describe('rate limit and circuit breaker in the exposition', () => {
     expect((await gw.post({ messages: [{ role: 'user', content: 'rl one' }] })).status).toBe(200);
     expect((await gw.post({ messages: [{ role: 'user', content: 'rl two' }] })).status).toBe(429);
     const after = await scrape(gw);
-    expect(delta(before, after, 'llm_gateway_rate_limit_rejections_total')).toBe(1);
-    expect(delta(before, after, 'llm_gateway_http_requests_total', { ...CHAT, status: '429' })).toBe(1);
+    expect(delta({ before, after }, 'llm_gateway_rate_limit_rejections_total')).toBe(1);
+    expect(delta({ before, after }, 'llm_gateway_http_requests_total', { ...CHAT, status: '429' })).toBe(1);
     expect(after.sum('llm_gateway_rate_limit_tokens_available')).toBeLessThan(1);
     // refused before the upstream: not an upstream error
-    expect(delta(before, after, 'llm_gateway_upstream_errors_total')).toBe(0);
+    expect(delta({ before, after }, 'llm_gateway_upstream_errors_total')).toBe(0);
   });
 
   it('follows the breaker through open, half-open and closed', async () => {

@@ -49,13 +49,21 @@ interface Run {
 
 const runs = new Map<keyof typeof UPSTREAM_KEYS, Run>();
 
+interface TrpcCall {
+  procedure: string;
+  body: string;
+  headers?: Record<string, string>;
+}
+
 /** One request over node:http, to see the raw status line and header lines. */
 function call(
   gw: TestGateway,
-  label: string,
-  method: string,
-  path: string,
-  options: { headers?: Record<string, string>; body?: string } = {},
+  {
+    label,
+    method,
+    path,
+    ...options
+  }: { label: string; method: string; path: string; headers?: Record<string, string>; body?: string },
 ): Promise<Exchange> {
   const url = new URL(gw.url);
   return new Promise((resolve, reject) => {
@@ -102,13 +110,28 @@ async function drive(run: Run): Promise<void> {
     return done;
   };
   const rest = (label: string, body: string, headers: Record<string, string> = asA) =>
-    record(call(gw, label, 'POST', '/v1/chat/completions', { headers: { ...json, ...headers }, body }));
-  const trpc = (label: string, procedure: string, body: string, headers: Record<string, string> = asA) =>
-    record(call(gw, label, 'POST', `/trpc/${procedure}`, { headers: { ...json, ...headers }, body }));
+    record(
+      call(gw, {
+        label,
+        method: 'POST',
+        path: '/v1/chat/completions',
+        headers: { ...json, ...headers },
+        body,
+      }),
+    );
+  /** A tRPC mutation: `procedure` with `body`, as key A unless `headers` say otherwise. */
+  const trpc = (label: string, { procedure, body, headers = asA }: TrpcCall) =>
+    record(
+      call(gw, { label, method: 'POST', path: `/trpc/${procedure}`, headers: { ...json, ...headers }, body }),
+    );
   const get = (label: string, path: string, headers: Record<string, string> = {}) =>
-    record(call(gw, label, 'GET', path, { headers }));
+    record(call(gw, { label, method: 'GET', path, headers }));
   const trpcStream = async (label: string, headers: Record<string, string> = asA) => {
-    const started = await trpc(`${label} (start)`, 'chat.startStream', trpcBody(), headers);
+    const started = await trpc(`${label} (start)`, {
+      procedure: 'chat.startStream',
+      body: trpcBody(),
+      headers,
+    });
     const streamId = /"streamId":"([^"]+)"/.exec(started.body)?.[1] ?? 'missing';
     const input = encodeURIComponent(JSON.stringify({ json: { streamId } }));
     return get(`${label} (stream)`, `/trpc/chat.stream?input=${input}`, headers);
@@ -133,7 +156,7 @@ async function drive(run: Run): Promise<void> {
   await rest('REST completion', chatBody());
   await rest('REST completion (key B, no-store)', chatBody(), { ...asB, 'cache-control': 'no-store' });
   await rest('REST stream', chatBody({ stream: true }));
-  await trpc('tRPC complete', 'chat.complete', trpcBody());
+  await trpc('tRPC complete', { procedure: 'chat.complete', body: trpcBody() });
   await trpcStream('tRPC stream');
   await trpcStream('tRPC stream (key B)', asB);
 
@@ -146,16 +169,23 @@ async function drive(run: Run): Promise<void> {
   await rest('REST key as Basic', chatBody(), {
     authorization: `Basic ${Buffer.from(`user:${CLIENT_KEY_A}`).toString('base64')}`,
   });
-  await trpc('tRPC missing key', 'chat.complete', trpcBody(), {});
-  await trpc('tRPC wrong key', 'chat.complete', trpcBody(), { authorization: `Bearer ${CLIENT_KEY_B}0` });
-  await trpc('tRPC invalid input', 'chat.complete', JSON.stringify({ json: { messages: [] } }));
+  await trpc('tRPC missing key', { procedure: 'chat.complete', body: trpcBody(), headers: {} });
+  await trpc('tRPC wrong key', {
+    procedure: 'chat.complete',
+    body: trpcBody(),
+    headers: { authorization: `Bearer ${CLIENT_KEY_B}0` },
+  });
+  await trpc('tRPC invalid input', {
+    procedure: 'chat.complete',
+    body: JSON.stringify({ json: { messages: [] } }),
+  });
   await trpcStream('tRPC stream with a wrong key', { authorization: `Bearer ${CLIENT_KEY_A}-nope` });
 
   // The upstream refuses our key and says so, key included; fails; drops the connection.
   await withFault(keyError(401, `invalid key ${upstreamKey}`), async () => {
     await rest('REST upstream 401 echoing the key', chatBody());
     await rest('REST stream, upstream 401 echoing the key', chatBody({ stream: true }));
-    await trpc('tRPC upstream 401 echoing the key', 'chat.complete', trpcBody());
+    await trpc('tRPC upstream 401 echoing the key', { procedure: 'chat.complete', body: trpcBody() });
     await trpcStream('tRPC stream, upstream 401 echoing the key');
   });
   await withFault(keyError(400, `The key "${upstreamKey}" may not use this model`), () =>
@@ -166,7 +196,10 @@ async function drive(run: Run): Promise<void> {
   );
   await withFault(keyError(500, `internal error while checking ${upstreamKey}`), async () => {
     await rest('REST upstream 500 with the key in its message', chatBody());
-    await trpc('tRPC upstream 500 with the key in its message', 'chat.complete', trpcBody());
+    await trpc('tRPC upstream 500 with the key in its message', {
+      procedure: 'chat.complete',
+      body: trpcBody(),
+    });
   });
   await withFault({ kind: 'status', status: 502, body: `upstream proxy: bad key ${upstreamKey}` }, () =>
     rest('REST upstream 502 with a text body naming the key', chatBody()),

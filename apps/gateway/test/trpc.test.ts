@@ -100,9 +100,9 @@ describe('errors', () => {
   });
 
   it.each([
-    ['chat.complete', '{not json', 400, 'invalid_json'],
-    ['chat.nothing', '{}', 404, 'not_found'],
-  ])('%s with %s answers %i %s', async (path, body, status, code) => {
+    { path: 'chat.complete', body: '{not json', status: 400, code: 'invalid_json' },
+    { path: 'chat.nothing', body: '{}', status: 404, code: 'not_found' },
+  ])('$path with $body answers $status $code', async ({ path, body, status, code }) => {
     const response = await mutate(path, body);
     expect(response.status).toBe(status);
     expect(((await response.json()) as ErrorEnvelope).error.json.data.gateway.code).toBe(code);

@@ -1,5 +1,6 @@
 // The chat service's metric events against the upstream simulator: first token, failures, streams in flight.
 import type { ChatCompletionRequest } from '@llm-gateway/contracts';
+import { drain } from '@llm-gateway/test-support';
 import { startUpstreamSim, type UpstreamSim } from '@llm-gateway/upstream-sim';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { completionOf, streamChunks } from '../../test/chat-calls.js';
@@ -72,12 +73,6 @@ function serviceWithEvents(options: { cache?: boolean } = {}) {
 }
 
 const ask = (content: string): ChatCompletionRequest => ({ messages: [{ role: 'user', content }] });
-
-async function drain(iterable: AsyncIterable<unknown>): Promise<void> {
-  for await (const _ of iterable) {
-    // consume
-  }
-}
 
 describe('first-chunk event', () => {
   it('fires once per fresh stream, on the first chunk with content (not the role chunk)', async () => {

@@ -1,5 +1,6 @@
 // The chat service's bounds against the upstream simulator: message count, upstream slots, stalled streams.
 import { type ChatCompletionRequest, type GatewayError, isGatewayError } from '@llm-gateway/contracts';
+import { caught, drain } from '@llm-gateway/test-support';
 import { startUpstreamSim, type UpstreamSim } from '@llm-gateway/upstream-sim';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { completionOf, streamChunks } from '../../test/chat-calls.js';
@@ -30,20 +31,11 @@ function service(overrides: Partial<ChatServiceOptions> = {}) {
 
 const ask = (content: string): ChatCompletionRequest => ({ messages: [{ role: 'user', content }] });
 
+/** What `run` failed with, which must be a GatewayError. */
 async function failure(run: () => Promise<unknown>): Promise<GatewayError> {
-  try {
-    await run();
-  } catch (error) {
-    if (isGatewayError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a GatewayError');
-}
-
-async function drain(iterable: AsyncIterable<unknown>): Promise<void> {
-  for await (const _ of iterable) {
-    // consume
-  }
+  const error = await caught(run);
+  if (isGatewayError(error)) return error;
+  throw error;
 }
 
 describe('maxMessages', () => {
