@@ -60,7 +60,7 @@ export function createPlanner({
   const flights = new FlightRegistry();
 
   /**
-   * Starts the one upstream call identical requests share; it is stored in the cache when it completes.
+   * Starts the one upstream call identical requests share (plan() stores it when it completes).
    * Admission was started before and is awaited inside, so the flight is registered in the same tick as
    * the lookup that found none: two identical requests can never both lead.
    */
@@ -78,8 +78,6 @@ export function createPlanner({
         : flights.start(key, 'json', (signal) =>
             fetcher.completion(asNonStream(body), { admitted, signal, requestId }),
           );
-    const store = cache;
-    if (store) void flight.done.then((completion) => (completion ? store.store(key, completion) : undefined));
     return flight;
   }
 
@@ -112,6 +110,7 @@ export function createPlanner({
       }
       const admitted = admission.admit(call);
       const flight = lead({ key, body, wants, admitted, call });
+      void flight.done.then((completion) => (completion ? cache.store(key, completion) : undefined));
       const { rateLimit } = await admitted;
       return { source: { kind: 'flight', flight }, facts: { rateLimit, cache: 'MISS' } };
     },
