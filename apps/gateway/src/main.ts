@@ -22,7 +22,11 @@ async function main(): Promise<void> {
   const logger = createLogger(config);
   let sim: UpstreamSim | undefined;
   if (config.upstream.mode === 'demo') {
-    sim = await startUpstreamSim({ host: '127.0.0.1', port: 0, reply: { chunks: 8, chunkDelayMs: 40 } });
+    sim = await startUpstreamSim({
+      host: '127.0.0.1',
+      port: 0,
+      reply: { chunkBy: 'words', chunkDelayMs: 50 },
+    });
     logger.warn(
       { upstream: sim.baseUrl },
       'DEMO MODE: PROXYAPI_API_KEY is not set, answers come from the embedded upstream simulator. Set PROXYAPI_API_KEY to use the real upstream.',

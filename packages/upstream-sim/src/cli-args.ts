@@ -4,7 +4,7 @@ import type { SimReply, UpstreamSimOptions } from './sim-types.js';
 
 /** Usage text printed for `--help` and after a bad argument. */
 export const CLI_USAGE =
-  'usage: upstream-sim [--port 9000] [--host 127.0.0.1] [--chunks 5] [--chunk-delay-ms 0] [--latency-ms 0] [--api-key KEY] [--no-record]';
+  'usage: upstream-sim [--port 9000] [--host 127.0.0.1] [--chunks 5] [--chunk-by even|words] [--chunk-delay-ms 0] [--latency-ms 0] [--api-key KEY] [--no-record]';
 
 /** The parsed command line: simulator options, or a request for help. */
 export type CliCommand = { help: true } | { help: false; options: UpstreamSimOptions };
@@ -19,6 +19,7 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
       port: { type: 'string' },
       host: { type: 'string' },
       chunks: { type: 'string' },
+      'chunk-by': { type: 'string' },
       'chunk-delay-ms': { type: 'string' },
       'latency-ms': { type: 'string' },
       'api-key': { type: 'string' },
@@ -33,6 +34,12 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
   if (values.port !== undefined) options.port = integerArg('--port', values.port, { min: 0, max: 65535 });
   if (values.host !== undefined) options.host = values.host;
   if (values.chunks !== undefined) reply.chunks = integerArg('--chunks', values.chunks, { min: 1 });
+  const chunkBy = values['chunk-by'];
+  if (chunkBy !== undefined) {
+    if (chunkBy !== 'even' && chunkBy !== 'words')
+      throw new Error(`--chunk-by must be even or words, got "${chunkBy}"`);
+    reply.chunkBy = chunkBy;
+  }
   if (values['chunk-delay-ms'] !== undefined) {
     reply.chunkDelayMs = integerArg('--chunk-delay-ms', values['chunk-delay-ms'], { min: 0 });
   }

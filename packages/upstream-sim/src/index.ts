@@ -2,9 +2,11 @@
 export { defaultSimContent } from './sim-reply.js';
 export { startUpstreamSim } from './sim-server.js';
 export type {
+  SimChunkBy,
   SimFault,
   SimRecordedRequest,
   SimReply,
+  SimScriptFault,
   SimStats,
   UpstreamSim,
   UpstreamSimOptions,

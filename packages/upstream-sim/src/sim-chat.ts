@@ -1,4 +1,4 @@
-// The POST /v1/chat/completions handler: parse, record, pick a fault, wait the latency, answer.
+// The POST /v1/chat/completions handler: parse, record, pick a fault or script, wait the latency, answer.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { writeCompletion } from './sim-completion.js';
 import { applyReplacingFault, isMidStreamFault } from './sim-faults.js';
@@ -6,6 +6,7 @@ import { readRequestBody, sendError } from './sim-http.js';
 import type { ResponseLife } from './sim-lifetime.js';
 import { planAnswer } from './sim-reply.js';
 import { isRecord, readChatRequest } from './sim-request.js';
+import { writeScript } from './sim-script.js';
 import type { SimState } from './sim-state.js';
 import { writeStream } from './sim-stream.js';
 
@@ -51,6 +52,10 @@ export async function handleChat(state: SimState, { req, path, life }: ChatExcha
   const fault = state.faults.next();
   if (settings.latencyMs > 0 && !(await life.sleep(settings.latencyMs))) return;
   if (life.closed) return;
+  if (fault?.kind === 'script') {
+    await writeScript(life, fault, request.stream);
+    return;
+  }
   if (fault !== undefined && !isMidStreamFault(fault)) {
     applyReplacingFault(life, fault, request.stream);
     return;

@@ -2,13 +2,13 @@
 import { simErrorBody } from './sim-errors.js';
 import { sendJson, sendText } from './sim-http.js';
 import type { ResponseLife } from './sim-lifetime.js';
-import type { SimFault } from './sim-types.js';
+import type { SimFault, SimScriptFault } from './sim-types.js';
 
 /** The faults that take effect part-way through a reply (they carry `afterChunks`). */
 export type MidStreamFault = Extract<SimFault, { afterChunks: number }>;
 
-/** The faults that replace a reply outright. */
-export type ReplacingFault = Exclude<SimFault, MidStreamFault>;
+/** The faults that replace a reply outright (a script is an answer of its own, written by `writeScript`). */
+export type ReplacingFault = Exclude<SimFault, MidStreamFault | SimScriptFault>;
 
 /** True for the faults that strike part-way through a reply. */
 export function isMidStreamFault(fault: SimFault): fault is MidStreamFault {

@@ -1,12 +1,13 @@
 // Reply planning: default content, reply settings, content splitting and the non-streamed completion body.
 import type { SimChatRequest } from './sim-request.js';
 import { estimateTokens } from './sim-request.js';
-import type { SimReply } from './sim-types.js';
+import type { SimChunkBy, SimReply } from './sim-types.js';
 
 /** Reply settings with every default filled in (`content` stays optional: it depends on the request). */
 export interface SimReplySettings {
   content: string | undefined;
   chunks: number;
+  chunkBy: SimChunkBy;
   chunkDelayMs: number;
   latencyMs: number;
   toolCalls: ReadonlyArray<{ name: string; arguments: string }> | undefined;
@@ -26,10 +27,11 @@ export interface SimAnswer {
   promptTokens: number;
 }
 
-/** The built-in defaults: 5 chunks, no delays, content derived from the request. */
+/** The built-in defaults: 5 even chunks, no delays, content derived from the request. */
 export const BASE_REPLY: Readonly<SimReplySettings> = {
   content: undefined,
   chunks: 5,
+  chunkBy: 'even',
   chunkDelayMs: 0,
   latencyMs: 0,
   toolCalls: undefined,
@@ -52,6 +54,7 @@ export function mergeReply(base: Readonly<SimReplySettings>, patch: Partial<SimR
   if (patch.content !== undefined) next.content = patch.content;
   // Numbers are clamped (and NaN/Infinity ignored) so a careless caller cannot wedge every reply.
   if (Number.isFinite(patch.chunks)) next.chunks = Math.max(1, Math.floor(patch.chunks ?? 1));
+  if (patch.chunkBy === 'even' || patch.chunkBy === 'words') next.chunkBy = patch.chunkBy;
   if (Number.isFinite(patch.chunkDelayMs)) next.chunkDelayMs = Math.max(0, patch.chunkDelayMs ?? 0);
   if (Number.isFinite(patch.latencyMs)) next.latencyMs = Math.max(0, patch.latencyMs ?? 0);
   if (patch.toolCalls !== undefined) {
@@ -106,6 +109,20 @@ export function splitContent(text: string, count: number): string[] {
     start = end;
   }
   return out;
+}
+
+// A word with the whitespace before it, plus the whitespace after it when nothing follows.
+const WORD_PIECE = /\s*\S+(?:\s+$)?/gu;
+
+/**
+ * Splits `text` into words, each with the whitespace before it (trailing whitespace joins the last
+ * word), the way model tokens carry their leading space; the pieces join to `text` exactly. Text of
+ * whitespace only is one piece, empty text none.
+ */
+export function splitWords(text: string): string[] {
+  const words: string[] = text.match(WORD_PIECE) ?? [];
+  if (words.length === 0 && text !== '') words.push(text);
+  return words;
 }
 
 /** Usage block shared by the non-streamed body and the streamed usage chunk. */

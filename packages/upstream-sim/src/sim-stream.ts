@@ -1,19 +1,31 @@
 // Streamed answers: SSE `chat.completion.chunk` events written one by one, with optional mid-stream faults.
+import type { ServerResponse } from 'node:http';
 import type { MidStreamFault } from './sim-faults.js';
 import type { ResponseLife } from './sim-lifetime.js';
-import { answerUsage, type SimAnswer, splitContent, toolCallId } from './sim-reply.js';
+import { answerUsage, type SimAnswer, splitContent, splitWords, toolCallId } from './sim-reply.js';
 
 /** The event a provider sends when it fails mid-stream (OpenAI's error shape inside an SSE event). */
 export const MID_STREAM_ERROR_EVENT =
   'data: {"error":{"message":"Simulated upstream failure mid-stream.","type":"server_error","param":null,"code":"server_error"}}\n\n';
 
-const DONE_EVENT = 'data: [DONE]\n\n';
+/** The event that ends a successful stream. */
+export const DONE_EVENT = 'data: [DONE]\n\n';
 
-/** Deltas after the role chunk: one per content piece, or the tool-call pieces. */
+/** Sends the 200 head of an SSE response (with `x-request-id` when given); the events follow. */
+export function openEventStream(res: ServerResponse, requestId?: string): void {
+  const head: Record<string, string> = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' };
+  if (requestId !== undefined) head['x-request-id'] = requestId;
+  res.writeHead(200, head);
+}
+
+/** Deltas after the role chunk: one per content piece (`chunkBy`), or the tool-call pieces. */
 export function streamDeltas(answer: SimAnswer): Array<Record<string, unknown>> {
-  const chunks = answer.settings.chunks;
+  const { chunks, chunkBy } = answer.settings;
   const toolCalls = answer.toolCalls;
-  if (!toolCalls) return splitContent(answer.content, chunks).map((content) => ({ content }));
+  if (!toolCalls) {
+    const pieces = chunkBy === 'words' ? splitWords(answer.content) : splitContent(answer.content, chunks);
+    return pieces.map((content) => ({ content }));
+  }
   const deltas: Array<Record<string, unknown>> = [];
   toolCalls.forEach((call, index) => {
     const parts = splitContent(call.arguments, chunks);
@@ -50,11 +62,7 @@ export async function writeStream(
   const event = (delta: unknown, finishReason: string | null): string =>
     `${head}[{"index":0,"delta":${JSON.stringify(delta)},"logprobs":null,"finish_reason":${finishReason === null ? 'null' : `"${finishReason}"`}}]}\n\n`;
 
-  res.writeHead(200, {
-    'content-type': 'text/event-stream',
-    'cache-control': 'no-cache',
-    'x-request-id': answer.id,
-  });
+  openEventStream(res, answer.id);
   const deltas = streamDeltas(answer);
   const stopAt = fault ? Math.min(Math.max(0, fault.afterChunks), deltas.length) : deltas.length;
   const delay = answer.settings.chunkDelayMs;

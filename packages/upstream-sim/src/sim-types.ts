@@ -4,8 +4,18 @@
 export interface SimReply {
   /** Assistant text. Default: `defaultSimContent(lastUserText)`. */
   content?: string;
-  /** Number of content chunks in a stream (default 5); the content is split into that many even pieces. */
+  /**
+   * Number of content chunks in a stream (default 5); the content is split into that many even pieces.
+   * Ignored for the content when `chunkBy` is `'words'`; tool-call arguments are always split by it.
+   */
   chunks?: number;
+  /**
+   * How streamed content is cut (default `'even'`): `'even'` gives `chunks` pieces of equal length;
+   * `'words'` gives one piece per word, each with the whitespace before it (`"Simulated"`, `" answer"`,
+   * …; trailing whitespace stays with the last word), so the pieces join to the exact content, as a
+   * real model's tokens do. Mid-stream faults' `afterChunks` counts these pieces.
+   */
+  chunkBy?: SimChunkBy;
   /** Delay between stream chunks in milliseconds (default 0). */
   chunkDelayMs?: number;
   /** Delay before the response headers in milliseconds (default 0). */
@@ -17,10 +27,50 @@ export interface SimReply {
   toolCalls?: Array<{ name: string; arguments: string }>;
 }
 
+/** How streamed content is cut into chunks; see `SimReply.chunkBy`. */
+export type SimChunkBy = 'even' | 'words';
+
 /**
- * A failure the simulator injects into one chat request.
+ * A scripted answer: the simulator sends exactly what the test gives it, nothing added or changed
+ * (no id, model or created of its own), so a test controls every field a provider might send.
  *
- * `afterChunks` counts content chunks (the same unit as `SimReply.chunks`); the opening
+ * - `stream: true`: 200 `text/event-stream`; each event in order as `data: <JSON.stringify(event)>\n\n`
+ *   (a string event is sent as the data text exactly, so a test can send malformed or pre-serialized
+ *   data), `delayMs` apart, then `data: [DONE]\n\n` unless `done` is `false`, then the end. A client
+ *   that leaves mid-script stops the writing and counts in `closedEarly`.
+ * - otherwise: 200 `application/json` with `json` (a string is sent as the body text exactly); a script
+ *   without `json` answers a 500 OpenAI error saying so.
+ *
+ * It is queued like a fault (`enqueue`, `setFaultAlways`, `POST /__sim/enqueue`), waits the reply's
+ * `latencyMs` first, and counts in the stats and recorded requests like any other chat request.
+ *
+ * @example
+ * sim.enqueue({
+ *   kind: 'script',
+ *   events: [
+ *     { id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'm',
+ *       choices: [{ index: 0, delta: { reasoning_content: 'Think' }, finish_reason: null }] },
+ *     '{"id":"c1","choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":"stop"}]}',
+ *   ],
+ *   delayMs: 10,
+ * });
+ */
+export interface SimScriptFault {
+  kind: 'script';
+  /** The SSE events of a streamed answer, in order: objects are JSON-encoded, strings sent as they are. */
+  events: ReadonlyArray<Record<string, unknown> | string>;
+  /** The body of a non-streamed answer: an object is JSON-encoded, a string sent as it is. */
+  json?: Record<string, unknown> | string;
+  /** Milliseconds between consecutive events, `[DONE]` included (default 0: all written at once). */
+  delayMs?: number;
+  /** Whether `data: [DONE]` ends the stream (default true). */
+  done?: boolean;
+}
+
+/**
+ * A failure (or a scripted answer) the simulator injects into one chat request.
+ *
+ * `afterChunks` counts content chunks (the pieces `SimReply.chunks` / `chunkBy` cut); the opening
  * `role` chunk is always sent and not counted.
  */
 export type SimFault =
@@ -37,7 +87,9 @@ export type SimFault =
   /** 200 with a body that is not valid JSON (stream: a `data: {not json` event, then end). */
   | { kind: 'malformed' }
   /** Stream: N chunks, then `data: {"error":{...}}` and end. Non-stream: a 500 OpenAI error. */
-  | { kind: 'error-event'; afterChunks: number };
+  | { kind: 'error-event'; afterChunks: number }
+  /** Not a failure: exactly the events (or JSON) the test scripted; see `SimScriptFault`. */
+  | SimScriptFault;
 
 /** A chat request as the simulator received it. */
 export interface SimRecordedRequest {

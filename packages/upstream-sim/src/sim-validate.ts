@@ -1,6 +1,6 @@
 // Checks JSON sent to the control endpoints and turns it into SimReply patches and SimFaults.
 import { isRecord } from './sim-request.js';
-import type { SimFault, SimReply } from './sim-types.js';
+import type { SimFault, SimReply, SimScriptFault } from './sim-types.js';
 
 /** Thrown for control-endpoint input that is not a valid reply patch or fault; the message says why. */
 export class SimInputError extends Error {
@@ -19,6 +19,11 @@ export function parseReplyPatch(value: unknown): Partial<SimReply> {
         break;
       case 'chunks':
         patch.chunks = integer(field, key, 1);
+        break;
+      case 'chunkBy':
+        if (field !== 'even' && field !== 'words')
+          throw new SimInputError('chunkBy must be "even" or "words"');
+        patch.chunkBy = field;
         break;
       case 'chunkDelayMs':
         patch.chunkDelayMs = integer(field, key, 0);
@@ -60,9 +65,31 @@ export function parseFault(value: unknown): SimFault {
     case 'hang-mid-stream':
     case 'error-event':
       return { kind: value.kind, afterChunks: integer(value.afterChunks, 'afterChunks', 0) };
+    case 'script':
+      return parseScript(value);
     default:
       throw new SimInputError(`unknown fault kind: ${String(value.kind)}`);
   }
+}
+
+function parseScript(value: Record<string, unknown>): SimScriptFault {
+  const events = value.events;
+  if (!Array.isArray(events) || !events.every((event) => typeof event === 'string' || isRecord(event))) {
+    throw new SimInputError('script events must be an array of objects and strings');
+  }
+  const script: SimScriptFault = { kind: 'script', events };
+  const json = value.json;
+  if (json !== undefined) {
+    if (typeof json !== 'string' && !isRecord(json))
+      throw new SimInputError('script json must be an object or a string');
+    script.json = json;
+  }
+  if (value.delayMs !== undefined) script.delayMs = integer(value.delayMs, 'delayMs', 0);
+  if (value.done !== undefined) {
+    if (typeof value.done !== 'boolean') throw new SimInputError('script done must be a boolean');
+    script.done = value.done;
+  }
+  return script;
 }
 
 function integer(value: unknown, name: string, min: number): number {

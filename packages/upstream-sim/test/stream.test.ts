@@ -1,4 +1,4 @@
-// Streamed chat completions: exact SSE framing, chunk structure, usage, tool calls and pacing.
+// Streamed chat completions: exact SSE framing, chunk structure, word chunking, usage, tool calls and pacing.
 import { expectOpenAIShape, sseData, sseJson, streamedContent } from '@llm-gateway/test-support';
 import { describe, expect, it } from 'vitest';
 import { defaultSimContent } from '../src/index.js';
@@ -64,6 +64,29 @@ describe('stream: true', () => {
       await (await postChat(sim, chatBody({ stream: true }))).text(),
     ) as unknown as Chunk[];
     expect(chunks.slice(1, -1).map((chunk) => chunk.choices[0]?.delta.content)).toEqual(['a', 'b', 'c']);
+  });
+
+  it("chunkBy 'words' streams one content chunk per word, whitespace kept", async () => {
+    const content = '  Hello,  word-by-word\nworld! ';
+    const sim = await startSim({ reply: { content, chunks: 2, chunkBy: 'words' } });
+    const chunks = sseJson(
+      await (await postChat(sim, chatBody({ stream: true }))).text(),
+    ) as unknown as Chunk[];
+    for (const chunk of chunks) expectOpenAIShape('CreateChatCompletionStreamResponse', chunk);
+    const pieces = chunks.slice(1, -1).map((chunk) => chunk.choices[0]?.delta.content);
+    expect(pieces).toEqual(['  Hello,', '  word-by-word', '\nworld! ']);
+    expect(pieces.join('')).toBe(content);
+    expect(chunks.at(-1)?.choices[0]?.finish_reason).toBe('stop');
+  });
+
+  it("chunkBy 'words' splits the default content too (the demo's answer)", async () => {
+    const sim = await startSim({ reply: { chunkBy: 'words' } });
+    const chunks = sseJson(
+      await (await postChat(sim, chatBody({ stream: true }))).text(),
+    ) as unknown as Chunk[];
+    const pieces = chunks.slice(1, -1).map((chunk) => chunk.choices[0]?.delta.content);
+    expect(pieces).toEqual(['Simulated', ' answer', ' to:', ' Hello,', ' simulator!']);
+    expect(pieces.join('')).toBe(defaultSimContent('Hello, simulator!'));
   });
 
   it('adds a usage chunk with empty choices when stream_options.include_usage is true', async () => {

@@ -3,7 +3,7 @@ import { expectOpenAIShape } from '@llm-gateway/test-support';
 import { describe, expect, it } from 'vitest';
 import { parseCliArgs } from '../src/cli-args.js';
 import { defaultSimContent } from '../src/index.js';
-import { splitContent } from '../src/sim-reply.js';
+import { BASE_REPLY, mergeReply, splitContent, splitWords } from '../src/sim-reply.js';
 import { estimateTokens, readChatRequest } from '../src/sim-request.js';
 import { parseFaults, parseReplyPatch } from '../src/sim-validate.js';
 
@@ -23,6 +23,28 @@ describe('splitContent', () => {
     const pieces = splitContent('a😀b😀c', 4);
     expect(pieces.join('')).toBe('a😀b😀c');
     for (const piece of pieces) expect(piece).not.toMatch(/^[\uDC00-\uDFFF]|[\uD800-\uDBFF]$/);
+  });
+});
+
+describe('splitWords', () => {
+  it('gives each word with the whitespace before it; trailing whitespace joins the last word', () => {
+    expect(splitWords('Simulated answer to: hi')).toEqual(['Simulated', ' answer', ' to:', ' hi']);
+    expect(splitWords(' a\t\nb  ')).toEqual([' a', '\t\nb  ']);
+    expect(splitWords('😀 x😀')).toEqual(['😀', ' x😀']);
+  });
+
+  it('keeps whitespace-only text as one piece and gives none for empty text', () => {
+    expect(splitWords('   ')).toEqual(['   ']);
+    expect(splitWords('')).toEqual([]);
+  });
+});
+
+describe('mergeReply', () => {
+  it("defaults chunkBy to 'even' and takes only known values", () => {
+    expect(BASE_REPLY.chunkBy).toBe('even');
+    expect(mergeReply(BASE_REPLY, { chunkBy: 'words' }).chunkBy).toBe('words');
+    const bogus = { chunkBy: 'lines' } as unknown as { chunkBy: 'words' };
+    expect(mergeReply(BASE_REPLY, bogus).chunkBy).toBe('even');
   });
 });
 
@@ -90,6 +112,10 @@ describe('parseCliArgs', () => {
         reply: { chunks: 20, chunkDelayMs: 10, latencyMs: 0 },
       },
     });
+    expect(parseCliArgs(['--chunk-by', 'words'])).toEqual({
+      help: false,
+      options: { reply: { chunkBy: 'words' } },
+    });
     expect(parseCliArgs([])).toEqual({ help: false, options: {} });
     expect(parseCliArgs(['--help'])).toEqual({ help: true });
   });
@@ -97,6 +123,7 @@ describe('parseCliArgs', () => {
   it('rejects bad values and unknown flags', () => {
     expect(() => parseCliArgs(['--port', 'x'])).toThrow(/--port/);
     expect(() => parseCliArgs(['--chunks', '0'])).toThrow(/--chunks/);
+    expect(() => parseCliArgs(['--chunk-by', 'lines'])).toThrow(/--chunk-by/);
     expect(() => parseCliArgs(['--bogus'])).toThrow();
   });
 });
@@ -111,22 +138,30 @@ describe('control input parsing', () => {
       { kind: 'hang-mid-stream', afterChunks: 2 },
       { kind: 'malformed' },
       { kind: 'error-event', afterChunks: 0 },
+      { kind: 'script', events: [{ id: 'x' }, '{not json'], json: { id: 'y' }, delayMs: 5, done: false },
+      { kind: 'script', events: [], json: '{"raw":true}' },
     ];
     expect(parseFaults(faults)).toEqual(faults);
     expect(parseFaults({ kind: 'hang' })).toEqual([{ kind: 'hang' }]);
     expect(() => parseFaults([{ kind: 'status', status: 700 }])).toThrow(/status/);
+    expect(() => parseFaults({ kind: 'script', events: [1] })).toThrow(/events/);
+    expect(() => parseFaults({ kind: 'script', events: [], json: [] })).toThrow(/json/);
+    expect(() => parseFaults({ kind: 'script', events: [], delayMs: -1 })).toThrow(/delayMs/);
+    expect(() => parseFaults({ kind: 'script', events: [], done: 'no' })).toThrow(/done/);
   });
 
   it('accepts reply patches and rejects unknown or ill-typed fields', () => {
     const patch = {
       content: 'x',
       chunks: 2,
+      chunkBy: 'words',
       chunkDelayMs: 0,
       latencyMs: 5,
       toolCalls: [{ name: 'f', arguments: '{}' }],
     };
     expect(parseReplyPatch(patch)).toEqual(patch);
     expect(() => parseReplyPatch({ chunks: 1.5 })).toThrow(/chunks/);
+    expect(() => parseReplyPatch({ chunkBy: 'lines' })).toThrow(/chunkBy/);
     expect(() => parseReplyPatch({ toolCalls: [{ name: 'f' }] })).toThrow(/tool call/);
   });
 });
