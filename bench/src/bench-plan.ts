@@ -25,6 +25,8 @@ export interface BenchPlan {
   streamWindowS: number;
   streamChunks: number;
   streamChunkDelayMs: number;
+  /** (d): the concurrency that also runs the gateway's coalesced and cached-replay streams. */
+  sharedStreamConcurrency: number;
   /** (e): streams held open at once, and the request counts of the RSS growth check. */
   heldStreams: number;
   growthWarmupRequests: number;
@@ -46,6 +48,7 @@ const FULL = {
   streamWindowS: 4,
   streamChunks: 30,
   streamChunkDelayMs: 10,
+  sharedStreamConcurrency: 500,
   heldStreams: 1000,
   // Above the in-memory cache's 10,000-entry bound, so the cache is full before the first RSS reading.
   growthWarmupRequests: 12_000,

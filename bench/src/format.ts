@@ -11,3 +11,4 @@ export const count = (n: number): string =>
 export const mb = (n: number): string => (Number.isFinite(n) ? `${n.toFixed(1)} MB` : dash);
 export const pct = (n: number): string =>
   Number.isFinite(n) ? `${n >= 0 ? '+' : ''}${n.toFixed(1)}%` : dash;
+export const us = (n: number, digits = 2): string => (Number.isFinite(n) ? `${n.toFixed(digits)} µs` : dash);

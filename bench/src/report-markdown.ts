@@ -1,20 +1,9 @@
 // Renders the results as Markdown: the targets table first, then one table per scenario.
 import { count, dash, mb, ms, pct, signedMs, times } from './format.js';
-import type {
-  BenchResults,
-  GoalResult,
-  LatencyScenario,
-  StreamScenario,
-  ThroughputScenario,
-} from './result-types.js';
+import { table } from './markdown-table.js';
+import { streamSection } from './report-streaming.js';
+import type { BenchResults, GoalResult, LatencyScenario, ThroughputScenario } from './result-types.js';
 import { TARGET_LABELS } from './stack.js';
-
-const table = (head: readonly string[], rows: ReadonlyArray<readonly string[]>): string =>
-  [
-    `| ${head.join(' | ')} |`,
-    `| ${head.map(() => '---').join(' | ')} |`,
-    ...rows.map((row) => `| ${row.map((cell) => cell.replaceAll('|', '\\|')).join(' | ')} |`),
-  ].join('\n');
 
 const metCell = (goal: GoalResult): string => {
   const mark = { yes: '✅ yes', no: '❌ no', saturated: '❌ saturated', 'n/a': 'n/a' }[goal.met];
@@ -101,41 +90,6 @@ function latencySection(scenario: LatencyScenario): string {
         'saturated',
       ],
       rows,
-    ),
-  ].join('\n');
-}
-
-function streamSection(scenario: StreamScenario): string {
-  return [
-    '## (d) Streaming',
-    '',
-    `Simulator: ${scenario.chunks} content chunks, ${scenario.chunkDelayMs} ms apart. N streams kept open ` +
-      `for ${scenario.windowS} s (closed loop) after one unmeasured wave. TTFC = request start to the ` +
-      'first `data:` bytes; total = to the end of the stream.',
-    '',
-    table(
-      [
-        'streams',
-        'target',
-        'measured streams',
-        'TTFC p50 / p99',
-        'total p50 / p99',
-        'added TTFC p50 (vs direct)',
-        'total × direct',
-        'vs thin proxy: TTFC / total',
-        'failed',
-      ],
-      scenario.rows.map((row) => [
-        count(row.concurrency),
-        TARGET_LABELS[row.target],
-        count(row.streams),
-        `${ms(row.ttfcP50Us)} / ${ms(row.ttfcP99Us)}`,
-        `${ms(row.totalP50Us, 1)} / ${ms(row.totalP99Us, 1)}`,
-        row.target === 'direct' ? dash : signedMs(row.addedTtfcP50Us),
-        row.target === 'direct' ? dash : times(row.totalVsDirect),
-        row.target === 'gateway' ? `${signedMs(row.overProxyTtfcP50Us)} / ${times(row.totalVsProxy)}` : dash,
-        row.failed === 0 ? '0' : `⚠ ${count(row.failed)}`,
-      ]),
     ),
   ].join('\n');
 }

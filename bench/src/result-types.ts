@@ -3,7 +3,7 @@ import type { BenchPlan } from './bench-plan.js';
 import type { OpenLoopRun } from './open-loop.js';
 import type { ThroughputRun } from './run-autocannon.js';
 import type { TargetId } from './stack.js';
-import type { StreamLoadRun } from './stream-load.js';
+import type { StreamLoadRun } from './stream-tally.js';
 
 /** One target in one repetition. */
 export interface Sampled {
@@ -75,10 +75,29 @@ export interface LatencyScenario {
   rows: LatencyRow[];
 }
 
-export interface StreamSample extends Sampled, StreamLoadRun {}
+/**
+ * How the streams of a (d) run relate: `unique` (a body per stream, nothing shared), `coalesced` (waves of
+ * identical requests, one upstream stream per wave), `replay` (one cached answer replayed to every stream).
+ */
+export type StreamMode = 'unique' | 'coalesced' | 'replay';
+
+export interface StreamSample extends Sampled, StreamLoadRun {
+  mode: StreamMode;
+  /** CPU time of the target's own process over the window per chunk received (the simulator's for direct), in µs. */
+  cpuPerChunkUs: number;
+  /** That process's CPU seconds per second of the window. */
+  cpuCores: number;
+  /** Chat requests with `stream: true` the simulator received during the window. */
+  upstreamStreams: number;
+  /** Measured waves (`coalesced` only). */
+  waves?: number;
+  /** `x-cache` headers while the cache was primed (`replay` only), e.g. `MISS,HIT`. */
+  cacheProbe?: string;
+}
 
 export interface StreamRow {
   target: TargetId;
+  mode: StreamMode;
   concurrency: number;
   streams: number;
   failed: number;
@@ -91,12 +110,25 @@ export interface StreamRow {
   totalVsDirect: number;
   overProxyTtfcP50Us: number;
   totalVsProxy: number;
+  cpuPerChunkUs: number;
+  /** CPU per chunk over the thin proxy's (per repetition). */
+  cpuPerChunkVsProxy: number;
+  /** Sums over repetitions. */
+  chunks: number;
+  upstreamStreams: number;
+  /** Chunks over streams: a relayed stream has the simulator's count, a replayed answer its own. */
+  chunksPerStream: number;
+  waves: number;
+  /** Priming answers of each repetition (`replay` only). */
+  cacheProbes: string[];
 }
 
 export interface StreamScenario {
   chunks: number;
   chunkDelayMs: number;
   windowS: number;
+  /** The concurrency at which the `coalesced` and `replay` runs were added. */
+  sharedConcurrency: number;
   samples: StreamSample[];
   rows: StreamRow[];
 }

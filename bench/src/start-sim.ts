@@ -11,11 +11,22 @@ export interface SimReplyPatch {
   latencyMs?: number;
 }
 
+/** The simulator's counters (`GET /__sim/stats`, upstream-sim's SimStats); the bench reads these. */
+export interface SimCounters {
+  /** Chat requests with `stream: true` since the simulator started. */
+  streamRequests: number;
+  /** Every `POST /v1/chat/completions`. */
+  chatRequests: number;
+  /** Responses being sent right now. */
+  active: number;
+}
+
 export interface SimProcess {
   service: Service;
   /** `http://127.0.0.1:PORT` */
   url: string;
   configure(patch: SimReplyPatch): Promise<void>;
+  stats(): Promise<SimCounters>;
   /** Responses the simulator is sending right now (`stats.active`). */
   activeResponses(): Promise<number>;
 }
@@ -53,10 +64,21 @@ export async function startSim(logDir: string): Promise<SimProcess> {
       await res.body.dump();
       if (res.statusCode !== 204) throw new Error(`sim configure answered ${res.statusCode}`);
     },
-    async activeResponses() {
+    async stats() {
       const res = await request(`${url}/__sim/stats`);
-      const stats = (await res.body.json()) as { active?: unknown };
-      return typeof stats.active === 'number' ? stats.active : Number.NaN;
+      const stats = (await res.body.json()) as Record<string, unknown>;
+      const counter = (name: keyof SimCounters): number => {
+        const value = stats[name];
+        return typeof value === 'number' ? value : Number.NaN;
+      };
+      return {
+        streamRequests: counter('streamRequests'),
+        chatRequests: counter('chatRequests'),
+        active: counter('active'),
+      };
+    },
+    async activeResponses() {
+      return (await sim.stats()).active;
     },
   };
   await sim.configure(SIM_DEFAULTS);

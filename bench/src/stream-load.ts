@@ -2,7 +2,8 @@
 import { setMaxListeners } from 'node:events';
 import { Pool } from 'undici';
 import { CHAT_HEADERS, CHAT_PATH } from './chat-bodies.js';
-import { type LatencySummary, summarize } from './percentiles.js';
+import { oneStream } from './one-stream.js';
+import { type StreamLoadRun, StreamTally } from './stream-tally.js';
 
 export interface StreamLoadOptions {
   baseUrl: string;
@@ -10,46 +11,8 @@ export interface StreamLoadOptions {
   /** Streams are started during this window; those running at its end are completed and counted. */
   durationMs: number;
   body: () => string;
-}
-
-export interface StreamLoadRun {
-  concurrency: number;
-  streams: number;
-  /** Non-2xx, transport errors, and streams that ended without `data: [DONE]`. */
-  failed: number;
-  /** Request start to the first body bytes containing `data:`, in microseconds. */
-  ttfcUs: LatencySummary;
-  /** Request start to the end of the stream, in microseconds. */
-  totalUs: LatencySummary;
-}
-
-interface OneStream {
-  ok: boolean;
-  ttfcUs: number;
-  totalUs: number;
-}
-
-const DONE = Buffer.from('data: [DONE]');
-
-async function oneStream(pool: Pool, body: string): Promise<OneStream> {
-  const t0 = process.hrtime.bigint();
-  let ttfcUs = Number.NaN;
-  let tail = Buffer.alloc(0);
-  try {
-    const res = await pool.request({ path: CHAT_PATH, method: 'POST', headers: CHAT_HEADERS, body });
-    for await (const chunk of res.body as AsyncIterable<Buffer>) {
-      if (Number.isNaN(ttfcUs) && chunk.includes('data:')) {
-        ttfcUs = Number(process.hrtime.bigint() - t0) / 1000;
-      }
-      // Keep only the last bytes: enough to see `data: [DONE]` even when it straddles two chunks.
-      tail = Buffer.concat([tail, chunk]).subarray(-64);
-    }
-    const totalUs = Number(process.hrtime.bigint() - t0) / 1000;
-    const ok = res.statusCode === 200 && tail.includes(DONE) && !Number.isNaN(ttfcUs);
-    return { ok, ttfcUs, totalUs };
-  } catch {
-    return { ok: false, ttfcUs, totalUs: Number.NaN };
-  }
+  /** Runs after the unmeasured wave, just before the window (e.g. to read CPU and simulator counters). */
+  onWindowStart?: () => Promise<void>;
 }
 
 /** One unmeasured wave of `concurrency` streams, then the measured window; the pool is closed after. */
@@ -61,28 +24,14 @@ export async function runStreamLoad(options: StreamLoadOptions): Promise<StreamL
   });
   try {
     await Promise.all(Array.from({ length: options.concurrency }, () => oneStream(pool, options.body())));
-    const ttfc: number[] = [];
-    const total: number[] = [];
-    let failed = 0;
+    await options.onWindowStart?.();
+    const tally = new StreamTally();
     const end = Date.now() + options.durationMs;
     const slot = async (): Promise<void> => {
-      while (Date.now() < end) {
-        const result = await oneStream(pool, options.body());
-        if (!result.ok) failed += 1;
-        else {
-          ttfc.push(result.ttfcUs);
-          total.push(result.totalUs);
-        }
-      }
+      while (Date.now() < end) tally.add(await oneStream(pool, options.body()));
     };
     await Promise.all(Array.from({ length: options.concurrency }, slot));
-    return {
-      concurrency: options.concurrency,
-      streams: ttfc.length + failed,
-      failed,
-      ttfcUs: summarize(ttfc),
-      totalUs: summarize(total),
-    };
+    return tally.result(options.concurrency);
   } finally {
     await pool.destroy();
   }

@@ -1,36 +1,52 @@
-// Scenario (d): concurrent SSE streams, time to first chunk and total stream time, direct vs proxy vs gateway.
+// Scenario (d): concurrent SSE streams (TTFC, total time, CPU per chunk), direct vs proxy vs gateway.
 import type { BenchPlan } from '../bench-plan.js';
-import { uniqueChatBody } from '../chat-bodies.js';
 import { say } from '../log.js';
-import { difference, medianOf, medianPaired, ratio, rotate } from '../per-rep.js';
-import type { StreamRow, StreamSample, StreamScenario } from '../result-types.js';
+import { rotate } from '../per-rep.js';
+import type { StreamSample, StreamScenario } from '../result-types.js';
 import { sleep } from '../sleep.js';
-import type { Stack, TargetId } from '../stack.js';
+import type { Stack } from '../stack.js';
 import { SIM_DEFAULTS } from '../start-sim.js';
-import { runStreamLoad } from '../stream-load.js';
+import { measureStreams, type StreamRunSpec } from './measure-streams.js';
+import { SHARED_MODES, STREAM_TARGETS, streamRows } from './stream-rows.js';
 
-export const STREAM_TARGETS: readonly TargetId[] = ['direct', 'proxy', 'gateway'];
+type RunKind = Pick<StreamRunSpec, 'target' | 'mode'>;
+
+const ORDINARY: readonly RunKind[] = STREAM_TARGETS.map((target) => ({ target, mode: 'unique' }));
+const SHARED: readonly RunKind[] = SHARED_MODES.map((mode) => ({ target: 'gateway', mode }));
+
+function describe(sample: StreamSample): string {
+  const ms = (us: number, digits: number): string => (us / 1000).toFixed(digits);
+  const upstream =
+    sample.mode === 'unique'
+      ? ''
+      : `, ${sample.upstreamStreams} upstream stream(s)${sample.waves === undefined ? '' : ` for ${sample.waves} wave(s)`}` +
+        (sample.cacheProbe === undefined ? '' : ` (primed: ${sample.cacheProbe})`);
+  return (
+    `(d) ${sample.concurrency} streams rep ${sample.rep} ${sample.target}` +
+    `${sample.mode === 'unique' ? '' : ` ${sample.mode}`}: ${sample.streams} streams, TTFC p50 ` +
+    `${ms(sample.ttfcUs.p50, 2)} ms, total p50 ${ms(sample.totalUs.p50, 1)} ms, ` +
+    `${sample.cpuPerChunkUs.toFixed(2)} µs CPU/chunk${upstream}` +
+    `${sample.failed > 0 ? `, ${sample.failed} FAILED` : ''}`
+  );
+}
 
 export async function runStreamingScenario(plan: BenchPlan, stack: Stack): Promise<StreamScenario> {
   await stack.sim.configure({ chunks: plan.streamChunks, chunkDelayMs: plan.streamChunkDelayMs });
   const samples: StreamSample[] = [];
   try {
     for (const concurrency of plan.streamConcurrency) {
+      // The shared runs join the rotation of their concurrency, so each repetition has its own baselines.
+      const kinds = concurrency === plan.sharedStreamConcurrency ? [...ORDINARY, ...SHARED] : ORDINARY;
       for (let rep = 1; rep <= plan.reps; rep++) {
-        for (const target of rotate(STREAM_TARGETS, rep - 1)) {
-          const run = await runStreamLoad({
-            baseUrl: stack.url(target),
+        for (const kind of rotate(kinds, rep - 1)) {
+          const sample = await measureStreams(stack, {
+            ...kind,
             concurrency,
+            rep,
             durationMs: plan.streamWindowS * 1000,
-            // Unique bodies: a cached stream would be replayed by the gateway, not proxied.
-            body: () => uniqueChatBody(true),
           });
-          samples.push({ target, rep, ...run });
-          say(
-            `(d) ${concurrency} streams rep ${rep} ${target}: ${run.streams} streams, TTFC p50 ` +
-              `${(run.ttfcUs.p50 / 1000).toFixed(2)} ms, total p50 ${(run.totalUs.p50 / 1000).toFixed(1)} ms` +
-              `${run.failed > 0 ? `, ${run.failed} FAILED` : ''}`,
-          );
+          samples.push(sample);
+          say(describe(sample));
           await sleep(300);
         }
       }
@@ -38,47 +54,12 @@ export async function runStreamingScenario(plan: BenchPlan, stack: Stack): Promi
   } finally {
     await stack.sim.configure(SIM_DEFAULTS);
   }
-  const rows: StreamRow[] = [];
-  for (const concurrency of plan.streamConcurrency) {
-    const at = samples.filter((s) => s.concurrency === concurrency);
-    for (const target of STREAM_TARGETS) {
-      const mine = at.filter((s) => s.target === target);
-      rows.push({
-        target,
-        concurrency,
-        streams: mine.reduce((sum, s) => sum + s.streams, 0),
-        failed: mine.reduce((sum, s) => sum + s.failed, 0),
-        ttfcP50Us: medianOf(at, target, (s) => s.ttfcUs.p50),
-        ttfcP99Us: medianOf(at, target, (s) => s.ttfcUs.p99),
-        totalP50Us: medianOf(at, target, (s) => s.totalUs.p50),
-        totalP99Us: medianOf(at, target, (s) => s.totalUs.p99),
-        addedTtfcP50Us: medianPaired(at, {
-          target,
-          base: 'direct',
-          pick: (s) => s.ttfcUs.p50,
-          combine: difference,
-        }),
-        totalVsDirect: medianPaired(at, {
-          target,
-          base: 'direct',
-          pick: (s) => s.totalUs.p50,
-          combine: ratio,
-        }),
-        overProxyTtfcP50Us: medianPaired(at, {
-          target,
-          base: 'proxy',
-          pick: (s) => s.ttfcUs.p50,
-          combine: difference,
-        }),
-        totalVsProxy: medianPaired(at, { target, base: 'proxy', pick: (s) => s.totalUs.p50, combine: ratio }),
-      });
-    }
-  }
   return {
     chunks: plan.streamChunks,
     chunkDelayMs: plan.streamChunkDelayMs,
     windowS: plan.streamWindowS,
+    sharedConcurrency: plan.sharedStreamConcurrency,
     samples,
-    rows,
+    rows: streamRows(samples, plan.streamConcurrency),
   };
 }
