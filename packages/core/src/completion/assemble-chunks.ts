@@ -9,61 +9,72 @@ import type {
   ChatCompletionToolCallDelta,
   ChatCompletionUsage,
 } from '@llm-gateway/contracts';
-import { COMPLETION_HEADER_FIELDS } from './completion-to-chunks.js';
 
-interface ToolCallState {
-  id: string;
-  type: string;
-  name: string;
-  arguments: string;
-}
+/** The top-level fields every chunk and completion share; the rest are the provider's extras. */
+const ENVELOPE_FIELDS: ReadonlySet<string> = new Set([
+  'id',
+  'object',
+  'created',
+  'model',
+  'choices',
+  'usage',
+]);
+
+/** Fields of a stream choice with a meaning of their own; any other field is kept as the provider's. */
+const CHOICE_FIELDS: ReadonlySet<string> = new Set(['index', 'delta', 'finish_reason', 'logprobs']);
 
 interface ChoiceState {
   index: number;
-  content: string;
+  /** The message as folded so far: strings concatenated, arrays appended, other values last non-null. */
+  message: Record<string, unknown>;
   /** A string `content` (even '') arrived, so '' is an answer and not the absence of one. */
   sawContent: boolean;
-  refusal: string | null;
-  toolCalls: Map<number, ToolCallState>;
-  logprobContent: unknown[] | null;
-  logprobRefusal: unknown[] | null;
-  sawLogprobs: boolean;
-  finishReason: string | null;
-}
-
-interface Header {
-  id: string;
-  created: number;
-  model: string;
+  toolCalls: Map<number, ChatCompletionToolCall>;
+  logprobs: Record<string, unknown[] | null> | null;
+  /** Provider fields of the choice itself (e.g. OpenRouter's `native_finish_reason`): last non-null. */
   extra: Record<string, unknown>;
+  finishReason: string | null;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** Folds one field of a delta into the message: the rule the stream/completion round trip rests on. */
+function foldField(message: Record<string, unknown>, key: string, value: unknown): void {
+  if (value === null || value === undefined) return;
+  const before = message[key];
+  if (typeof value === 'string') message[key] = typeof before === 'string' ? before + value : value;
+  else if (Array.isArray(value)) message[key] = Array.isArray(before) ? appendAll(before, value) : [...value];
+  else message[key] = value;
+}
+
 /**
  * Accumulates the chunks of one streamed answer so that a completed stream can be cached (and later
- * replayed with `completionToChunks`).
+ * replayed with `completionToChunks`), keeping every field a provider sends:
  *
- * Content and refusal are concatenated per choice index; tool-call deltas are merged by their `index`
- * (id/type/name from the first delta that has them, arguments concatenated); id/created/model come from the
- * first chunk (system_fingerprint/service_tier from the first that has them); usage from the last chunk with
- * a non-null `usage` (else `{ from_cache: false }`). Logprobs, when streamed, are concatenated too.
+ * - per choice, string fields of the delta are concatenated (`content`, `refusal`, DeepSeek's
+ *   `reasoning_content`, OpenRouter's `reasoning`, any other string), array fields are appended
+ *   (`reasoning_details`, `annotations`), tool calls are merged by `index` (id/type/name from the first
+ *   delta that has them, arguments concatenated), other values take the last non-null one;
+ * - logprobs are appended per list (`content`, `refusal`); `finish_reason` and the choice's own extra
+ *   fields take the last non-null value;
+ * - id/created/model come from the first chunk, every other top-level field (system_fingerprint,
+ *   provider, citations, …) takes its last non-null value, usage the last non-null `usage`.
  */
 export class ChunkAssembler {
-  #header: Header | undefined;
+  #header: { id: string; created: number; model: string } | undefined;
+  readonly #extra: Record<string, unknown> = {};
   readonly #choices = new Map<number, ChoiceState>();
   #usage: ChatCompletionUsage | undefined;
 
   /** Adds the next chunk of the stream, in the order it was received. */
   push(chunk: ChatCompletionChunk): void {
-    if (this.#header === undefined) {
-      this.#header = { id: chunk.id, created: chunk.created, model: chunk.model, extra: {} };
-    }
-    const { extra } = this.#header;
-    for (const field of COMPLETION_HEADER_FIELDS) {
-      if (extra[field] === undefined && chunk[field] !== undefined) extra[field] = chunk[field];
+    if (this.#header === undefined)
+      this.#header = { id: chunk.id, created: chunk.created, model: chunk.model };
+    for (const key in chunk) {
+      const value = chunk[key];
+      if (!ENVELOPE_FIELDS.has(key) && value !== null && value !== undefined) this.#extra[key] = value;
     }
     for (const choice of chunk.choices) this.#pushChoice(choice);
     if (isRecord(chunk.usage)) this.#usage = chunk.usage;
@@ -71,29 +82,28 @@ export class ChunkAssembler {
 
   /**
    * The assembled completion, or undefined unless the stream completed: at least one choice was seen and
-   * every choice has a non-null finish_reason. A cut-off stream must never be cached as an answer.
+   * every choice has a finish_reason other than `error`. A cut-off or failed stream is never an answer.
    */
   result(): ChatCompletion | undefined {
     const header = this.#header;
     if (header === undefined || this.#choices.size === 0) return undefined;
     const states = [...this.#choices.values()];
-    if (states.some((state) => state.finishReason === null)) return undefined;
+    if (states.some((state) => state.finishReason === null || state.finishReason === 'error'))
+      return undefined;
     states.sort((a, b) => a.index - b.index);
-
     const usage = this.#usage;
-    const completion: ChatCompletion = {
+    return {
       id: header.id,
       object: 'chat.completion',
       created: header.created,
       model: header.model,
-      ...header.extra,
+      ...this.#extra,
       choices: states.map(toChoice),
       usage:
         usage === undefined
           ? { from_cache: false }
           : { ...usage, from_cache: typeof usage.from_cache === 'boolean' ? usage.from_cache : false },
     };
-    return completion;
   }
 
   #pushChoice(choice: ChatCompletionChunkChoice): void {
@@ -101,31 +111,37 @@ export class ChunkAssembler {
     if (state === undefined) {
       state = {
         index: choice.index,
-        content: '',
+        message: {},
         sawContent: false,
-        refusal: null,
         toolCalls: new Map(),
-        logprobContent: null,
-        logprobRefusal: null,
-        sawLogprobs: false,
+        logprobs: null,
+        extra: {},
         finishReason: null,
       };
       this.#choices.set(choice.index, state);
     }
     const { delta } = choice;
-    if (typeof delta.content === 'string') {
-      state.content += delta.content;
-      state.sawContent = true;
-    }
-    if (typeof delta.refusal === 'string') state.refusal = (state.refusal ?? '') + delta.refusal;
-    if (delta.tool_calls !== undefined) {
-      for (const callDelta of delta.tool_calls) mergeToolCall(state.toolCalls, callDelta);
+    if (isRecord(delta)) {
+      for (const key in delta) {
+        const value = delta[key];
+        if (key === 'tool_calls') {
+          if (Array.isArray(value)) for (const call of value) mergeToolCall(state.toolCalls, call);
+        } else {
+          if (key === 'content' && typeof value === 'string') state.sawContent = true;
+          foldField(state.message, key, value);
+        }
+      }
     }
     if (isRecord(choice.logprobs)) {
-      state.sawLogprobs = true;
-      const { content, refusal } = choice.logprobs;
-      if (Array.isArray(content)) state.logprobContent = appendAll(state.logprobContent, content);
-      if (Array.isArray(refusal)) state.logprobRefusal = appendAll(state.logprobRefusal, refusal);
+      state.logprobs ??= {};
+      for (const [list, items] of Object.entries(choice.logprobs)) {
+        if (Array.isArray(items)) state.logprobs[list] = appendAll(state.logprobs[list] ?? [], items);
+        else if (!(list in state.logprobs)) state.logprobs[list] = null;
+      }
+    }
+    for (const key in choice) {
+      const value = choice[key];
+      if (!CHOICE_FIELDS.has(key) && value !== null && value !== undefined) state.extra[key] = value;
     }
     // Some OpenAI-compatible servers send '' instead of null on unfinished chunks.
     if (typeof choice.finish_reason === 'string' && choice.finish_reason !== '') {
@@ -135,49 +151,55 @@ export class ChunkAssembler {
 }
 
 /** Appends in place (one token per chunk: copying the whole list each time would be quadratic). */
-function appendAll(target: unknown[] | null, items: readonly unknown[]): unknown[] {
-  const out = target ?? [];
-  for (const item of items) out.push(item);
-  return out;
+function appendAll(target: unknown[], items: readonly unknown[]): unknown[] {
+  for (const item of items) target.push(item);
+  return target;
 }
 
-function mergeToolCall(calls: Map<number, ToolCallState>, delta: ChatCompletionToolCallDelta): void {
+function mergeToolCall(calls: Map<number, ChatCompletionToolCall>, delta: ChatCompletionToolCallDelta): void {
+  if (!isRecord(delta) || typeof delta.index !== 'number') return;
   let call = calls.get(delta.index);
   if (call === undefined) {
-    call = { id: '', type: '', name: '', arguments: '' };
+    call = { id: '', type: '', function: { name: '', arguments: '' } };
     calls.set(delta.index, call);
   }
-  if (call.id === '' && typeof delta.id === 'string') call.id = delta.id;
-  if (call.type === '' && typeof delta.type === 'string') call.type = delta.type;
-  const fn = delta.function;
-  if (fn !== undefined) {
-    if (call.name === '' && typeof fn.name === 'string') call.name = fn.name;
-    if (typeof fn.arguments === 'string') call.arguments += fn.arguments;
+  for (const key in delta) {
+    const value = delta[key];
+    if (key === 'index' || value === null || value === undefined) continue;
+    if (key === 'function' && isRecord(value)) {
+      const fn = call.function;
+      if (fn.name === '' && typeof value.name === 'string') fn.name = value.name;
+      if (typeof value.arguments === 'string') fn.arguments += value.arguments;
+    } else if ((key === 'id' || key === 'type') && typeof value === 'string') {
+      if (call[key] === '') call[key] = value;
+    } else {
+      call[key] = value;
+    }
   }
 }
 
 function toChoice(state: ChoiceState): ChatCompletionChoice {
-  const toolCalls: ChatCompletionToolCall[] = [...state.toolCalls.entries()]
+  const toolCalls = [...state.toolCalls.entries()]
     .sort(([a], [b]) => a - b)
-    .map(([, call]) => ({
-      id: call.id,
-      // Providers that omit `type` on deltas only ever stream function calls.
-      type: call.type === '' ? 'function' : call.type,
-      function: { name: call.name, arguments: call.arguments },
-    }));
+    // Providers that omit `type` on deltas only ever stream function calls.
+    .map(([, call]) => (call.type === '' ? { ...call, type: 'function' } : call));
+  const { content: folded, refusal, role: _role, ...rest } = state.message;
+  const text = typeof folded === 'string' ? folded : '';
   // OpenAI sends content null for an answer that is only tool calls or a refusal; '' only when it said so.
-  const content =
-    state.content !== ''
-      ? state.content
-      : toolCalls.length > 0 || state.refusal !== null || !state.sawContent
-        ? null
-        : '';
-  const message: ChatCompletionMessage = { role: 'assistant', content, refusal: state.refusal };
+  const hasRefusal = typeof refusal === 'string';
+  const content = text !== '' ? text : toolCalls.length > 0 || hasRefusal || !state.sawContent ? null : '';
+  const message: ChatCompletionMessage = {
+    role: 'assistant',
+    content,
+    ...rest,
+    refusal: hasRefusal ? refusal : null,
+  };
   if (toolCalls.length > 0) message.tool_calls = toolCalls;
   return {
     index: state.index,
     message,
-    logprobs: state.sawLogprobs ? { content: state.logprobContent, refusal: state.logprobRefusal } : null,
+    logprobs: state.logprobs,
+    ...state.extra,
     finish_reason: state.finishReason,
   };
 }
