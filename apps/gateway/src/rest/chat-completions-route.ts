@@ -28,9 +28,10 @@ export const chatCompletionsRoute: FastifyPluginAsync<ChatCompletionsRouteOption
     const call = openRestCall(request, reply, drain);
     try {
       if (chatRequest.stream !== true) {
-        const { completion, facts } = await chat.complete(chatRequest, call.options);
-        applyFacts(reply, facts);
-        return completion;
+        const answer = await chat.complete(chatRequest, call.options);
+        applyFacts(reply, answer.facts);
+        // The upstream's (or the cache's) own bytes, `usage.from_cache` spliced in: nothing re-serialised.
+        return reply.type('application/json; charset=utf-8').send(answer.json);
       }
       // chat.stream resolves at the first chunk: a stream that cannot start still gets a proper status.
       const stream = await chat.stream(chatRequest, call.options);

@@ -1,5 +1,4 @@
-// The cache-store contract: completions by key with a TTL, in memory or in Redis; never throws, never hangs.
-import type { ChatCompletion } from '@llm-gateway/contracts';
+// The cache-store contract: stored answers (text) by key with a TTL, in memory or in Redis; never throws, never hangs.
 
 /** What a store reports for /metrics and /health. */
 export interface CacheStoreSnapshot {
@@ -10,7 +9,7 @@ export interface CacheStoreSnapshot {
   degraded: boolean;
   /** Entries held (memory only: Redis would need a round trip). */
   entries?: number;
-  /** Bytes of stored JSON held (memory only). */
+  /** Bytes of stored text held (memory only). */
   bytes?: number;
 }
 
@@ -18,14 +17,15 @@ export interface CacheStoreSnapshot {
 export type CacheStoreEvent = { type: 'unavailable'; error: string } | { type: 'recovered' };
 
 /**
- * Where cached completions live. A cache is an optimisation: every failure is a miss (or a skipped
+ * Where cached answers live, as the text the response cache encodes (see answer-text.ts): a store moves
+ * strings and never parses them. A cache is an optimisation: every failure is a miss (or a skipped
  * write), counted in the snapshot, never an error for the request.
  */
 export interface CacheStore {
   readonly backend: 'memory' | 'redis';
-  /** A stored completion, or undefined. Never throws: any backend error is a miss (counted). Time-bounded. */
-  get(key: string): Promise<ChatCompletion | undefined>;
-  /** Stores a completion for ttlSeconds. Never throws; time-bounded. */
-  set(key: string, value: ChatCompletion, ttlSeconds: number): Promise<void>;
+  /** A stored value, or undefined. Never throws: any backend error is a miss (counted). Time-bounded. */
+  get(key: string): Promise<string | undefined>;
+  /** Stores a value for ttlSeconds. Never throws; time-bounded. */
+  set(key: string, value: string, ttlSeconds: number): Promise<void>;
   snapshot(): CacheStoreSnapshot;
 }

@@ -1,5 +1,4 @@
-// The in-process cache store: an LRU bounded by entry count and by bytes of stored JSON, with per-entry TTL.
-import type { ChatCompletion } from '@llm-gateway/contracts';
+// The in-process cache store: an LRU bounded by entry count and by bytes of stored text, with per-entry TTL.
 import { LRUCache } from 'lru-cache';
 import type { CacheStore } from './cache-store.js';
 import { ttlToMs } from './cache-ttl.js';
@@ -7,16 +6,16 @@ import { ttlToMs } from './cache-ttl.js';
 export interface MemoryCacheStoreOptions {
   /** Most entries held; the least recently used goes first. */
   maxEntries: number;
-  /** Most bytes of stored JSON (UTF-8) held; an entry larger than this is not stored at all. */
+  /** Most bytes of stored text (UTF-8) held; an entry larger than this is not stored at all. */
   maxBytes: number;
   /** Time source for expiry, in ms (any origin, must not go backwards); default `performance`. For tests. */
   clock?: { now(): number };
 }
 
 /**
- * Completions held in this process, as JSON text: the byte bound is then exact, and every get returns
- * a fresh object that callers may mutate (e.g. set `usage.from_cache`) without touching the entry.
- * Expiry is lazy: an expired entry is dropped when read or when eviction reaches it.
+ * Answers held in this process, as text: the byte bound is then exact, and a hit is served from the
+ * same string without a parse. Expiry is lazy: an expired entry is dropped when read or when eviction
+ * reaches it.
  */
 export function createMemoryCacheStore(options: MemoryCacheStoreOptions): CacheStore {
   const { maxEntries, maxBytes, clock = performance } = options;
@@ -40,33 +39,22 @@ export function createMemoryCacheStore(options: MemoryCacheStoreOptions): CacheS
     ttlResolution: 0,
     perf: { now: () => clock.now() - origin + 1 },
   });
-  let errors = 0;
 
   return {
     backend: 'memory',
     async get(key) {
-      try {
-        const text = entries.get(key);
-        return text === undefined ? undefined : (JSON.parse(text) as ChatCompletion);
-      } catch {
-        errors += 1;
-        return undefined;
-      }
+      return entries.get(key);
     },
     async set(key, value, ttlSeconds) {
       const ttl = ttlToMs(ttlSeconds);
       if (ttl === undefined) return;
-      try {
-        // Throws on values JSON cannot hold (BigInt, cycles): counted, not stored.
-        entries.set(key, JSON.stringify(value), { ttl });
-      } catch {
-        errors += 1;
-      }
+      entries.set(key, value, { ttl });
     },
     snapshot() {
       return {
         backend: 'memory',
-        errors,
+        // Moving strings in memory cannot fail; the response cache counts values that are not answers.
+        errors: 0,
         degraded: false,
         entries: entries.size,
         bytes: entries.calculatedSize,

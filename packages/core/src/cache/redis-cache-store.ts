@@ -1,5 +1,4 @@
 // The Redis cache store: GET / SET PX shared by every gateway instance; a down or frozen Redis is a miss.
-import type { ChatCompletion } from '@llm-gateway/contracts';
 import type { Redis } from 'ioredis';
 import { isRedisUsable } from '../rate-limit/redis-usable.js';
 import type { CacheStore, CacheStoreEvent } from './cache-store.js';
@@ -21,13 +20,12 @@ export interface RedisCacheStoreOptions {
 }
 
 /**
- * Completions in Redis as JSON strings with a millisecond TTL. Keys are used verbatim: cacheKey()
+ * Answers in Redis as the response cache's strings with a millisecond TTL. Keys are used verbatim: cacheKey()
  * already carries the prefix and format version.
  *
  * While the client is not `ready` (down, reconnecting), calls skip Redis at once, so an outage costs
  * no latency; ioredis reconnects in the background and the first call after `ready` is tried again.
- * Command errors and timeouts are misses. All of these count as errors and mark the store degraded;
- * an unreadable value is counted too but says nothing about availability.
+ * Command errors and timeouts are misses. All of these count as errors and mark the store degraded.
  */
 export function createRedisCacheStore(options: RedisCacheStoreOptions): CacheStore {
   const { redis, onEvent, timeoutMs = DEFAULT_REDIS_CACHE_TIMEOUT_MS } = options;
@@ -77,41 +75,17 @@ export function createRedisCacheStore(options: RedisCacheStoreOptions): CacheSto
     async get(key) {
       const result = await run(() => redis.get(key));
       if (result === undefined || result.reply === null) return undefined;
-      const value = parseCompletion(result.reply);
-      if (value === undefined) errors += 1;
-      return value;
+      return result.reply;
     },
     async set(key, value, ttlSeconds) {
       const ttl = ttlToMs(ttlSeconds);
       if (ttl === undefined) return;
-      let text: string;
-      try {
-        text = JSON.stringify(value);
-      } catch {
-        // A value JSON cannot hold: counted, and Redis is not to blame.
-        errors += 1;
-        return;
-      }
-      await run(() => redis.set(key, text, 'PX', ttl));
+      await run(() => redis.set(key, value, 'PX', ttl));
     },
     snapshot() {
       return { backend: 'redis', errors, degraded };
     },
   };
-}
-
-/** The stored text as a completion, or undefined if it is not JSON of one (corrupt or foreign value). */
-function parseCompletion(text: string): ChatCompletion | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  const record = value as Record<string, unknown>;
-  if (record.object !== 'chat.completion' || !Array.isArray(record.choices)) return undefined;
-  return value as ChatCompletion;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

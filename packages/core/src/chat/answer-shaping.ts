@@ -1,6 +1,8 @@
 // Answer shaping: what each caller receives of a shared or stored answer (usage.from_cache, its usage chunk).
 import type { ChatCompletion, ChatCompletionChunk } from '@llm-gateway/contracts';
+import { type Answer, type AnswerText, answerJson } from '../completion/answer-text.js';
 import { forgetChunkText } from '../sse/chunk-json.js';
+import type { CallFacts, ChatAnswer } from './chat-types.js';
 
 /**
  * A copy with `usage.from_cache` set; the completion itself is never changed, so one answer can be
@@ -15,6 +17,37 @@ export function withUsageFlag(completion: ChatCompletion, fromCache: boolean): C
         ? { ...usage, from_cache: fromCache }
         : { from_cache: fromCache },
   };
+}
+
+/** A fresh (or coalesced) answer: its completion is at hand, its text is joined only if REST asks. */
+export function freshAnswer(answer: Answer, facts: CallFacts): ChatAnswer {
+  return {
+    facts,
+    completion: withUsageFlag(answer.completion, false),
+    get json() {
+      return answerJson(answer.text, false);
+    },
+  };
+}
+
+/** A cache hit: served as its stored text; parsed only for a caller that wants the value (tRPC). */
+export function cachedAnswer(text: AnswerText, facts: CallFacts): ChatAnswer {
+  let completion: ChatCompletion | undefined;
+  return {
+    facts,
+    get completion() {
+      completion ??= cachedCompletion(text);
+      return completion;
+    },
+    get json() {
+      return answerJson(text, true);
+    },
+  };
+}
+
+/** A stored answer as a value, `usage.from_cache: true` (for tRPC and for replay as a stream). */
+export function cachedCompletion(text: AnswerText): ChatCompletion {
+  return JSON.parse(answerJson(text, true)) as ChatCompletion;
 }
 
 /** A fresh upstream chunk: its usage (if any) gets `from_cache: false`; every other chunk passes as is. */

@@ -1,6 +1,6 @@
 // Cache and coalescing: where a call's answer comes from — the cache, an identical call in flight, or its own.
-import type { ChatCompletion } from '@llm-gateway/contracts';
 import type { ResponseCache } from '../cache/response-cache.js';
+import type { AnswerText } from '../completion/answer-text.js';
 import type { UpstreamBody } from '../upstream/upstream-client.js';
 import type { Admission, Admitted } from './admission.js';
 import type { ChatEventListener } from './chat-events.js';
@@ -11,7 +11,7 @@ import { asNonStream } from './prepare-request.js';
 
 /** Where the answer comes from; `complete` and `stream` each shape it for their caller. */
 export type AnswerSource =
-  | { kind: 'hit'; completion: ChatCompletion }
+  | { kind: 'hit'; text: AnswerText }
   /** Led by this call or joined: an identical call shared by everyone who asks while it runs. */
   | { kind: 'flight'; flight: Flight }
   /** Not cached (no cache, or `no-store`): this call's own, admitted upstream call. */
@@ -97,7 +97,7 @@ export function createPlanner({
       // Answers that cost the upstream nothing spend no token, but still report the bucket's state.
       if (hit)
         return {
-          source: { kind: 'hit', completion: hit },
+          source: { kind: 'hit', text: hit },
           facts: { rateLimit: await admission.peek(call), cache: 'HIT' },
         };
       const running = flights.get(key);
@@ -110,7 +110,7 @@ export function createPlanner({
       }
       const admitted = admission.admit(call);
       const flight = lead({ key, body, wants, admitted, call });
-      void flight.done.then((completion) => (completion ? cache.store(key, completion) : undefined));
+      void flight.done.then((answer) => (answer ? cache.store(key, answer.text) : undefined));
       const { rateLimit } = await admitted;
       return { source: { kind: 'flight', flight }, facts: { rateLimit, cache: 'MISS' } };
     },

@@ -14,10 +14,16 @@ import type { CircuitBreaker } from '../resilience/circuit-breaker.js';
 import type { RetryPolicy } from '../resilience/retry-policy.js';
 import type { UpstreamClient } from '../upstream/upstream-client.js';
 import { createAdmission } from './admission.js';
-import { forSubscriber, withUsageFlag } from './answer-shaping.js';
+import {
+  cachedAnswer,
+  cachedCompletion,
+  forSubscriber,
+  freshAnswer,
+  withUsageFlag,
+} from './answer-shaping.js';
 import { type AnswerSource, type CallPlan, createPlanner } from './call-plan.js';
 import { type ChatEventListener, safeListener } from './chat-events.js';
-import type { CallFacts, CallOptions, ChatService } from './chat-types.js';
+import type { CallFacts, CallOptions, ChatAnswer, ChatService } from './chat-types.js';
 import { createFetcher } from './fetch-answer.js';
 import { listModels } from './list-models.js';
 import { asNonStream, wantsUsage, withModel } from './prepare-request.js';
@@ -90,20 +96,19 @@ export function createChatService(options: ChatServiceOptions): ChatService {
     return planner.plan(withModel(request, defaultModel), call, wants);
   }
 
-  function answerJson(source: AnswerSource, call: CallOptions): Promise<ChatCompletion> | ChatCompletion {
+  async function answerJson(source: AnswerSource, call: CallOptions, facts: CallFacts): Promise<ChatAnswer> {
     switch (source.kind) {
       case 'hit':
-        return withUsageFlag(source.completion, true);
+        return cachedAnswer(source.text, facts);
       case 'flight':
-        return source.flight
-          .completionFor(call.signal)
-          .then((completion) => withUsageFlag(completion, false));
-      case 'direct':
-        return fetcher.completion(source.body, {
-          admitted: source.admitted,
-          signal: call.signal,
-          requestId: call.requestId,
-        });
+        return freshAnswer(await source.flight.completionFor(call.signal), facts);
+      case 'direct': {
+        const { admitted, body } = source;
+        return freshAnswer(
+          await fetcher.completion(body, { admitted, signal: call.signal, requestId: call.requestId }),
+          facts,
+        );
+      }
       default:
         return unreachable(source);
     }
@@ -119,7 +124,7 @@ export function createChatService(options: ChatServiceOptions): ChatService {
     try {
       switch (source.kind) {
         case 'hit':
-          yield* completionToChunks(withUsageFlag(source.completion, true), { includeUsage });
+          yield* completionToChunks(cachedCompletion(source.text), { includeUsage });
           return;
         case 'direct':
           if (streamingEnabled) {
@@ -129,18 +134,14 @@ export function createChatService(options: ChatServiceOptions): ChatService {
             );
           } else {
             const body = asNonStream(source.body);
-            const completion = await fetcher.completion(body, {
-              admitted: source.admitted,
-              signal,
-              requestId,
-            });
-            yield* completionToChunks(completion, { includeUsage });
+            const answer = await fetcher.completion(body, { admitted: source.admitted, signal, requestId });
+            yield* completionToChunks(answer.completion, { includeUsage });
           }
           return;
         case 'flight': {
           const { flight } = source;
           if (flight.kind === 'json') {
-            const completion = withUsageFlag(await flight.completionFor(signal), false);
+            const completion = withUsageFlag((await flight.completionFor(signal)).completion, false);
             yield* completionToChunks(completion, { includeUsage });
             return;
           }
@@ -162,7 +163,7 @@ export function createChatService(options: ChatServiceOptions): ChatService {
     async complete(request, call = {}) {
       const { source, facts } = await plan(request, call, 'json');
       try {
-        return { completion: await answerJson(source, call), facts };
+        return await answerJson(source, call, facts);
       } catch (error) {
         throw withFacts(error, facts);
       }

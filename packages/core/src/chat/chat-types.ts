@@ -35,9 +35,14 @@ export interface CallFacts {
 }
 
 export interface ChatAnswer {
-  /** The upstream's completion, intact, with `usage.from_cache`. */
-  completion: ChatCompletion;
   facts: CallFacts;
+  /** The upstream's completion, every field kept, with `usage.from_cache` (a cache hit is parsed on first read). */
+  readonly completion: ChatCompletion;
+  /**
+   * The same answer as the JSON text REST sends: the upstream's own bytes (or the stored ones) with
+   * `usage.from_cache` spliced in, never re-serialised.
+   */
+  readonly json: string;
 }
 
 /** An opened stream: its first chunk is in hand (so the edge may commit to a 200), the rest to come. */

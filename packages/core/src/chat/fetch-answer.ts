@@ -1,6 +1,7 @@
 // The upstream step of a call: a concurrency slot, the guarded upstream call, its events, fresh answers marked.
-import type { ChatCompletion, ChatCompletionChunk } from '@llm-gateway/contracts';
+import type { ChatCompletionChunk } from '@llm-gateway/contracts';
 import { isGatewayError } from '@llm-gateway/contracts';
+import type { Answer } from '../completion/answer-text.js';
 import type { ConcurrencyLimiter, ReleaseSlot } from '../concurrency/concurrency-limiter.js';
 import type { UpstreamBody } from '../upstream/upstream-client.js';
 import type { Admitted } from './admission.js';
@@ -18,8 +19,8 @@ export interface FetchContext {
 }
 
 export interface Fetcher {
-  /** The upstream's completion with `usage.from_cache: false`. */
-  completion(body: UpstreamBody, context: FetchContext): Promise<ChatCompletion>;
+  /** The upstream's answer; its completion carries `usage.from_cache: false`. */
+  completion(body: UpstreamBody, context: FetchContext): Promise<Answer>;
   /** The upstream's chunks, the usage chunk marked `from_cache: false`. */
   chunks(body: UpstreamBody, context: FetchContext): AsyncGenerator<ChatCompletionChunk>;
 }
@@ -117,7 +118,7 @@ export function createFetcher({ call, concurrency, emit, now }: FetcherOptions):
         release();
       }
       succeeded(upstreamCall, answer.attempts);
-      return withUsageFlag(answer.completion, false);
+      return { completion: withUsageFlag(answer.answer.completion, false), text: answer.answer.text };
     },
 
     async *chunks(body, context) {

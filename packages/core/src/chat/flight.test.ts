@@ -61,8 +61,8 @@ describe('Flight', () => {
     source.step();
     expect(await lateAll).toEqual(['a', 'b', 'c']);
     expect(await take(first, 5)).toEqual(['c']);
-    expect((await json).choices[0]?.message.content).toBe('abc');
-    expect((await flight.done)?.choices[0]?.finish_reason).toBe('stop');
+    expect((await json).completion.choices[0]?.message.content).toBe('abc');
+    expect((await flight.done)?.completion.choices[0]?.finish_reason).toBe('stop');
   });
 
   it('keeps going when one subscriber leaves, and aborts when the last one does', async () => {

@@ -1,6 +1,7 @@
 // One in-flight upstream call shared by every identical request (coalescing), for JSON and for streams.
-import type { ChatCompletion, ChatCompletionChunk } from '@llm-gateway/contracts';
+import type { ChatCompletionChunk } from '@llm-gateway/contracts';
 import { clientClosedError, GatewayError } from '@llm-gateway/contracts';
+import { type Answer, serializeAnswer } from '../completion/answer-text.js';
 import { ChunkAssembler } from '../completion/assemble-chunks.js';
 
 /**
@@ -18,13 +19,13 @@ export class Flight {
   /** Everyone left and the call was aborted: a newcomer must start its own call, not join this one. */
   abandoned = false;
   private failure: { error: unknown } | undefined;
-  private completion: ChatCompletion | undefined;
+  private completion: Answer | undefined;
   /** Resolves with the complete answer (undefined when the call failed or was cut off). */
-  readonly done: Promise<ChatCompletion | undefined>;
+  readonly done: Promise<Answer | undefined>;
 
   constructor(
     kind: 'json' | 'stream',
-    produce: (signal: AbortSignal) => Promise<ChatCompletion> | AsyncIterable<ChatCompletionChunk>,
+    produce: (signal: AbortSignal) => Promise<Answer> | AsyncIterable<ChatCompletionChunk>,
   ) {
     this.kind = kind;
     this.done = this.run(produce);
@@ -44,8 +45,8 @@ export class Flight {
   }
 
   private async run(
-    produce: (signal: AbortSignal) => Promise<ChatCompletion> | AsyncIterable<ChatCompletionChunk>,
-  ): Promise<ChatCompletion | undefined> {
+    produce: (signal: AbortSignal) => Promise<Answer> | AsyncIterable<ChatCompletionChunk>,
+  ): Promise<Answer | undefined> {
     try {
       const result = produce(this.controller.signal);
       if (Symbol.asyncIterator in result) {
@@ -54,7 +55,10 @@ export class Flight {
           this.assembler.push(chunk);
           this.notify();
         }
-        this.completion = this.assembler.result();
+        // Folded once, at the end: the answer JSON callers and the cache get.
+        const folded = this.assembler.result();
+        this.completion =
+          folded === undefined ? undefined : { completion: folded, text: serializeAnswer(folded) };
       } else {
         this.completion = await result;
       }
@@ -108,7 +112,7 @@ export class Flight {
   }
 
   /** The whole answer; throws the call's error, or client_closed_request when `signal` aborts first. */
-  async completionFor(signal: AbortSignal | undefined): Promise<ChatCompletion> {
+  async completionFor(signal: AbortSignal | undefined): Promise<Answer> {
     this.subscribers += 1;
     try {
       while (!this.settled) await this.waitForChange(signal);
@@ -136,7 +140,7 @@ export class FlightRegistry {
   start(
     key: string,
     kind: 'json' | 'stream',
-    produce: (signal: AbortSignal) => Promise<ChatCompletion> | AsyncIterable<ChatCompletionChunk>,
+    produce: (signal: AbortSignal) => Promise<Answer> | AsyncIterable<ChatCompletionChunk>,
   ): Flight {
     const flight = new Flight(kind, produce);
     this.flights.set(key, flight);

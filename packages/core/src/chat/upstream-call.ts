@@ -1,5 +1,6 @@
 // The upstream call under the resilience policies: retry( one attempt with its circuit-breaker permit ).
-import type { ChatCompletion, ChatCompletionChunk } from '@llm-gateway/contracts';
+import type { ChatCompletionChunk } from '@llm-gateway/contracts';
+import type { Answer } from '../completion/answer-text.js';
 import type { BreakerPermit, CircuitBreaker } from '../resilience/circuit-breaker.js';
 import type { RetryPolicy } from '../resilience/retry-policy.js';
 import type { UpstreamBody, UpstreamClient } from '../upstream/upstream-client.js';
@@ -26,10 +27,7 @@ export interface OpenedStream {
 }
 
 export interface UpstreamCall {
-  complete(
-    body: UpstreamBody,
-    context: UpstreamCallContext,
-  ): Promise<{ completion: ChatCompletion; attempts: number }>;
+  complete(body: UpstreamBody, context: UpstreamCallContext): Promise<{ answer: Answer; attempts: number }>;
   /** Retries cover opening the stream up to its first chunk; after that, never. */
   openStream(body: UpstreamBody, context: UpstreamCallContext): Promise<OpenedStream>;
 }
@@ -77,15 +75,15 @@ export function createUpstreamCall({ upstream, retry, breaker }: UpstreamCallOpt
     async complete(body, context) {
       const { value, attempts: made } = await attempts(context, async (signal, permit) => {
         try {
-          const completion = await upstream.complete(body, { signal });
+          const answer = await upstream.complete(body, { signal });
           permit?.success();
-          return completion;
+          return answer;
         } catch (error) {
           permit?.fail(error);
           throw error;
         }
       });
-      return { completion: value, attempts: made };
+      return { answer: value, attempts: made };
     },
 
     async openStream(body, context) {

@@ -8,6 +8,7 @@ import {
   type ModelList,
 } from '@llm-gateway/contracts';
 import type { Dispatcher } from 'undici';
+import { type Answer, serializeAnswer, spliceFromCache } from '../completion/answer-text.js';
 import { decodeChunkEvent } from '../sse/chunk-decoder.js';
 import { parseSseData } from '../sse/parse-sse.js';
 import { type StreamDeadlines, startStreamDeadlines } from './stream-deadlines.js';
@@ -41,8 +42,8 @@ export interface UpstreamCallOptions {
 export type UpstreamBody = Record<string, unknown> & { model: string };
 
 export interface UpstreamClient {
-  /** Non-stream chat completion; the upstream's JSON is returned as sent. */
-  complete(body: UpstreamBody, options?: UpstreamCallOptions): Promise<ChatCompletion>;
+  /** Non-stream chat completion: the upstream's JSON parsed once, and its own text for the client. */
+  complete(body: UpstreamBody, options?: UpstreamCallOptions): Promise<Answer>;
   /**
    * Opens a stream: resolves once the upstream answered 2xx, then yields typed chunks as they arrive.
    * Ends after `[DONE]`; throws a GatewayError for an error event, garbage, or a cut-off stream.
@@ -103,7 +104,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       return exchange(async (signal) => {
         const response = await http.post('chat/completions', json, signal);
         await failIfNotOk(response);
-        return parseCompletion(await response.body.text());
+        return parseAnswer(await response.body.text());
       }, callOptions);
     },
 
@@ -135,6 +136,12 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
 
     close: () => http.close(),
   };
+}
+
+/** Parsed once for the gateway's decisions; the text is what the client gets, `from_cache` spliced in. */
+function parseAnswer(text: string): Answer {
+  const completion = parseCompletion(text);
+  return { completion, text: spliceFromCache(text) ?? serializeAnswer(completion) };
 }
 
 function parseCompletion(text: string): ChatCompletion {
