@@ -10,15 +10,15 @@ export {
 } from './cache/response-cache.js';
 export type { ChatEvent, ChatEventListener } from './chat/chat-events.js';
 export { type ChatServiceOptions, createChatService } from './chat/chat-service.js';
-export {
-  type CacheMode,
-  type CacheStatus,
-  type CallFacts,
-  type CallOptions,
-  type ChatAnswer,
-  type ChatService,
-  type ChatStream,
-  chunksOf,
+export { chunksOf } from './chat/chat-stream.js';
+export type {
+  CacheMode,
+  CacheStatus,
+  CallFacts,
+  CallOptions,
+  ChatAnswer,
+  ChatService,
+  ChatStream,
 } from './chat/chat-types.js';
 export {
   type ConcurrencyLimiter,
@@ -41,7 +41,7 @@ export {
   createCircuitBreaker,
 } from './resilience/circuit-breaker.js';
 export { createRetryPolicy, type RetryEvent, type RetryPolicy } from './resilience/retry-policy.js';
-export { chunkJson } from './sse/chunk-json.js';
+export type { StreamEvent, StreamSink } from './stream/stream-event.js';
 export {
   createMemoryTicketStore,
   createRedisTicketStore,

@@ -1,6 +1,7 @@
 // Test helper: the chat service's answers as the tests read them (a completion; a lazy chunk iterator).
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from '@llm-gateway/contracts';
-import { type CallOptions, type ChatService, chunksOf } from '../src/chat/chat-types.js';
+import { chunksOf } from '../src/chat/chat-stream.js';
+import type { CallOptions, ChatService } from '../src/chat/chat-types.js';
 
 /** The completion alone (the call's facts are asserted where they matter). */
 export async function completionOf(

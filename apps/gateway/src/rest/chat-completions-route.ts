@@ -1,5 +1,4 @@
 // REST adapter for POST /v1/chat/completions: HTTP in, the chat service, JSON or SSE out.
-import { Readable } from 'node:stream';
 import { parseChatRequest } from '@llm-gateway/contracts';
 import { type CallFacts, type ChatService, rateLimitHeaders } from '@llm-gateway/core';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
@@ -37,14 +36,7 @@ export const chatCompletionsRoute: FastifyPluginAsync<ChatCompletionsRouteOption
       const stream = await chat.stream(chatRequest, call.options);
       applyFacts(reply, stream.facts);
       reply.headers(SSE_HEADERS);
-      // If the body is torn down before it is first read, sseBody never runs its finally: close the
-      // chat stream here too (a no-op once it ended; queued behind a read in progress).
-      call.options.signal?.addEventListener(
-        'abort',
-        () => void stream.rest.return(undefined).catch(() => undefined),
-        { once: true },
-      );
-      return reply.send(Readable.from(sseBody(stream, call, request.log)));
+      return reply.send(sseBody(stream, call, request.log));
     } catch (error) {
       throw call.failure(error);
     }

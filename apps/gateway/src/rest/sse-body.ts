@@ -1,5 +1,7 @@
 // Encodes an opened chat stream as the SSE bytes OpenAI clients read: `data: {json}\n\n` … `data: [DONE]\n\n`.
-import { type ChatStream, chunkJson } from '@llm-gateway/core';
+import { Readable } from 'node:stream';
+import { clientClosedError } from '@llm-gateway/contracts';
+import type { ChatStream } from '@llm-gateway/core';
 import type { FastifyBaseLogger } from 'fastify';
 import type { EdgeCall } from '../edge/edge-call.js';
 import { logFailure } from '../edge/log-policy.js';
@@ -20,28 +22,53 @@ export function encodeSseData(value: unknown): string {
 }
 
 /**
- * The body of an SSE answer whose first chunk is already in hand. A failure after that is written as a
- * `data: {"error":…}` event with no `[DONE]`, so no client mistakes a broken stream for a finished one.
+ * The body of an SSE answer whose first event is already in hand: each event is pushed as the
+ * upstream's own text the moment it arrives (no promise per chunk), and a full socket buffer pauses
+ * the upstream until the client reads. A failure after the first event is written as a
+ * `data: {"error":…}` event with no `[DONE]`, so no client mistakes a broken stream for a finished one;
+ * so is the shutdown deadline. A client that left gets nothing more, and the upstream call ends.
  */
-export async function* sseBody(
-  stream: ChatStream,
-  call: EdgeCall,
-  log: FastifyBaseLogger,
-): AsyncGenerator<string> {
-  const { rest } = stream;
-  try {
-    let next = stream.first;
-    while (next.done !== true) {
-      yield `data: ${chunkJson(next.value)}\n\n`;
-      next = await rest.next();
+export function sseBody(stream: ChatStream, call: EdgeCall, log: FastifyBaseLogger): Readable {
+  let ended = false;
+  const body = new Readable({
+    read: () => stream.resume(),
+    // Torn down before the end (the client left): the stream stops, and the upstream with it.
+    destroy: (error, callback) => {
+      ended = true;
+      stream.cancel();
+      callback(error);
+    },
+  });
+  const failWith = (error: unknown) => {
+    if (ended) return;
+    ended = true;
+    if (!call.clientGone()) {
+      const mapped = toGatewayError(call.failure(error));
+      logFailure(log, { error, mapped, message: 'Stream failed after it began' });
+      body.push(encodeSseData(mapped.toJSON()));
     }
-    yield SSE_DONE;
-  } catch (error) {
-    if (call.clientGone()) return;
-    const mapped = toGatewayError(call.failure(error));
-    logFailure(log, { error, mapped, message: 'Stream failed after it began' });
-    yield encodeSseData(mapped.toJSON());
-  } finally {
-    await rest.return(undefined);
-  }
+    body.push(null);
+  };
+  // The call's signal: the client gone, or the shutdown deadline (a shared stream does not hear of it).
+  call.options.signal?.addEventListener(
+    'abort',
+    () => {
+      failWith(clientClosedError());
+      stream.cancel();
+    },
+    { once: true },
+  );
+  stream.pipe({
+    event: (event) => {
+      if (!ended && !body.push(`data: ${event.text}\n\n`)) stream.pause();
+    },
+    end: () => {
+      if (ended) return;
+      ended = true;
+      body.push(SSE_DONE);
+      body.push(null);
+    },
+    fail: failWith,
+  });
+  return body;
 }

@@ -69,7 +69,7 @@ export function createChatRouter(t: Trpc, { chat, tickets, drain }: ChatRouterOp
       request.stream = true;
       const call = openEdgeCall({ requestId: ctx.requestId, cache, clientId, drain, clientSignal: signal });
       try {
-        yield* chunksOf(await chat.stream(request, call.options));
+        yield* chunksOf(await chat.stream(request, call.options), call.options.signal);
       } catch (error) {
         throw call.failure(error);
       } finally {

@@ -1,7 +1,7 @@
 // Answer shaping: what each caller receives of a shared or stored answer (usage.from_cache, its usage chunk).
 import type { ChatCompletion, ChatCompletionChunk } from '@llm-gateway/contracts';
 import { type Answer, type AnswerText, answerJson } from '../completion/answer-text.js';
-import { forgetChunkText } from '../sse/chunk-json.js';
+import { eventOf, type StreamEvent } from '../stream/stream-event.js';
 import type { CallFacts, ChatAnswer } from './chat-types.js';
 
 /**
@@ -50,31 +50,17 @@ export function cachedCompletion(text: AnswerText): ChatCompletion {
   return JSON.parse(answerJson(text, true)) as ChatCompletion;
 }
 
-/** A fresh upstream chunk: its usage (if any) gets `from_cache: false`; every other chunk passes as is. */
-export function markChunkFresh(chunk: ChatCompletionChunk): ChatCompletionChunk {
-  if (typeof chunk.usage === 'object' && chunk.usage !== null) {
-    forgetChunkText(chunk);
-    chunk.usage = { ...chunk.usage, from_cache: false };
-  }
-  return chunk;
+/**
+ * A fresh upstream event: the usage chunk (if any) gets `from_cache: false`, the one change the
+ * gateway makes to a relayed stream; every other event passes as the upstream's own text.
+ */
+export function markEventFresh(event: StreamEvent): StreamEvent {
+  const { chunk } = event;
+  if (typeof chunk.usage !== 'object' || chunk.usage === null) return event;
+  return eventOf({ ...chunk, usage: { ...chunk.usage, from_cache: false } });
 }
 
 /** True for the final `choices: []` chunk that only carries `usage`. */
 export function isUsageChunk(chunk: ChatCompletionChunk): boolean {
   return chunk.choices.length === 0 && chunk.usage != null;
-}
-
-/**
- * A coalesced/cached stream always asks the upstream for usage (so the stored answer has it); a
- * subscriber that did not ask gets the stream without it, as the upstream would have sent it.
- */
-export function forSubscriber(
-  chunk: ChatCompletionChunk,
-  includeUsage: boolean,
-): ChatCompletionChunk | undefined {
-  if (includeUsage) return chunk;
-  if (isUsageChunk(chunk)) return undefined;
-  if (!('usage' in chunk)) return chunk;
-  const { usage: _usage, ...rest } = chunk;
-  return rest as ChatCompletionChunk;
 }

@@ -6,7 +6,7 @@ import type { Admission, Admitted } from './admission.js';
 import type { ChatEventListener } from './chat-events.js';
 import type { CallFacts, CallOptions } from './chat-types.js';
 import type { Fetcher } from './fetch-answer.js';
-import { type Flight, FlightRegistry } from './flight.js';
+import { Flight, FlightRegistry } from './flight.js';
 import { asNonStream } from './prepare-request.js';
 
 /** Where the answer comes from; `complete` and `stream` each shape it for their caller. */
@@ -68,16 +68,15 @@ export function createPlanner({
     const { requestId } = call;
     const flight =
       wants === 'stream' && streamingEnabled
-        ? flights.start(key, 'stream', (signal) =>
+        ? Flight.stream((signal) =>
             // Always ask for usage so the stored answer has it; each subscriber gets what it asked for.
-            fetcher.chunks(
+            fetcher.stream(
               { ...body, stream: true, stream_options: { include_usage: true } },
               { admitted, signal, requestId },
             ),
           )
-        : flights.start(key, 'json', (signal) =>
-            fetcher.completion(asNonStream(body), { admitted, signal, requestId }),
-          );
+        : Flight.json((signal) => fetcher.completion(asNonStream(body), { admitted, signal, requestId }));
+    flights.start(key, flight);
     return flight;
   }
 

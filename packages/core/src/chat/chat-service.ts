@@ -1,28 +1,18 @@
 // The one chat engine REST and tRPC both call: plan (cache, coalescing, admission), then shape the answer.
-import {
-  type ChatCompletion,
-  type ChatCompletionChunk,
-  type ChatCompletionRequest,
-  GatewayError,
-  withHeaders,
-} from '@llm-gateway/contracts';
+import { type ChatCompletionRequest, GatewayError, withHeaders } from '@llm-gateway/contracts';
 import type { ResponseCache } from '../cache/response-cache.js';
 import { completionToChunks } from '../completion/completion-to-chunks.js';
 import type { ConcurrencyLimiter } from '../concurrency/concurrency-limiter.js';
 import { type RateLimiter, rateLimitHeaders } from '../rate-limit/rate-limiter.js';
 import type { CircuitBreaker } from '../resilience/circuit-breaker.js';
 import type { RetryPolicy } from '../resilience/retry-policy.js';
+import type { StreamSource } from '../stream/stream-event.js';
 import type { UpstreamClient } from '../upstream/upstream-client.js';
 import { createAdmission } from './admission.js';
-import {
-  cachedAnswer,
-  cachedCompletion,
-  forSubscriber,
-  freshAnswer,
-  withUsageFlag,
-} from './answer-shaping.js';
+import { cachedAnswer, cachedCompletion, freshAnswer, withUsageFlag } from './answer-shaping.js';
 import { type AnswerSource, type CallPlan, createPlanner } from './call-plan.js';
 import { type ChatEventListener, safeListener } from './chat-events.js';
+import { chatStreamOf, replaySource } from './chat-stream.js';
 import type { CallFacts, CallOptions, ChatAnswer, ChatService } from './chat-types.js';
 import { createFetcher } from './fetch-answer.js';
 import { listModels } from './list-models.js';
@@ -114,48 +104,40 @@ export function createChatService(options: ChatServiceOptions): ChatService {
     }
   }
 
-  /** The chunks for one caller; counted as a stream in flight until it ends, however it ends. */
-  async function* answerStream(
+  /** The source of one caller's stream; resolves once its first event is in hand. */
+  async function openStream(
     source: AnswerSource,
     call: CallOptions,
     includeUsage: boolean,
-  ): AsyncGenerator<ChatCompletionChunk> {
+  ): Promise<StreamSource> {
     const { signal, requestId } = call;
-    try {
-      switch (source.kind) {
-        case 'hit':
-          yield* completionToChunks(cachedCompletion(source.text), { includeUsage });
-          return;
-        case 'direct':
-          if (streamingEnabled) {
-            yield* fetcher.chunks(
-              { ...source.body, stream: true },
-              { admitted: source.admitted, signal, requestId },
-            );
-          } else {
-            const body = asNonStream(source.body);
-            const answer = await fetcher.completion(body, { admitted: source.admitted, signal, requestId });
-            yield* completionToChunks(answer.completion, { includeUsage });
-          }
-          return;
-        case 'flight': {
-          const { flight } = source;
-          if (flight.kind === 'json') {
-            const completion = withUsageFlag((await flight.completionFor(signal)).completion, false);
-            yield* completionToChunks(completion, { includeUsage });
-            return;
-          }
-          for await (const chunk of flight.chunksFor(signal)) {
-            const shaped = forSubscriber(chunk, includeUsage);
-            if (shaped) yield shaped;
-          }
-          return;
-        }
-        default:
-          unreachable(source);
+    switch (source.kind) {
+      case 'hit':
+        return replaySource(completionToChunks(cachedCompletion(source.text), { includeUsage }));
+      case 'direct': {
+        const { admitted, body } = source;
+        if (streamingEnabled)
+          return fetcher.stream({ ...body, stream: true }, { admitted, signal, requestId });
+        const answer = await fetcher.completion(asNonStream(body), { admitted, signal, requestId });
+        return replaySource(completionToChunks(answer.completion, { includeUsage }));
       }
-    } finally {
-      emit({ type: 'stream-end', requestId });
+      case 'flight': {
+        const { flight } = source;
+        if (flight.kind === 'json') {
+          const completion = withUsageFlag((await flight.completionFor(signal)).completion, false);
+          return replaySource(completionToChunks(completion, { includeUsage }));
+        }
+        const subscription = flight.subscribe(includeUsage);
+        try {
+          await flight.openedFor(signal);
+        } catch (error) {
+          subscription.close();
+          throw error;
+        }
+        return subscription;
+      }
+      default:
+        return unreachable(source);
     }
   }
 
@@ -170,19 +152,19 @@ export function createChatService(options: ChatServiceOptions): ChatService {
     },
 
     async stream(request, call = {}) {
-      emit({ type: 'stream-start', requestId: call.requestId });
-      let planned: CallPlan;
+      const { requestId } = call;
+      // Counted from here to the stream's end, however it ends (see chatStreamOf), or to a failure to open.
+      emit({ type: 'stream-start', requestId });
+      const ended = () => emit({ type: 'stream-end', requestId });
+      let facts: CallFacts | undefined;
       try {
-        planned = await plan(request, call, 'stream');
+        const planned = await plan(request, call, 'stream');
+        facts = planned.facts;
+        const source = await openStream(planned.source, call, wantsUsage(request));
+        return chatStreamOf(source, facts, ended);
       } catch (error) {
-        emit({ type: 'stream-end', requestId: call.requestId });
-        throw error;
-      }
-      const rest = answerStream(planned.source, call, wantsUsage(request));
-      try {
-        return { facts: planned.facts, first: await rest.next(), rest };
-      } catch (error) {
-        throw withFacts(error, planned.facts);
+        ended();
+        throw facts ? withFacts(error, facts) : error;
       }
     },
 

@@ -1,11 +1,7 @@
 // The chat service's public types: what a call brings (options), what it returns (answer + facts), the service.
-import type {
-  ChatCompletion,
-  ChatCompletionChunk,
-  ChatCompletionRequest,
-  ModelList,
-} from '@llm-gateway/contracts';
+import type { ChatCompletion, ChatCompletionRequest, ModelList } from '@llm-gateway/contracts';
 import type { RateLimitDecision } from '../rate-limit/rate-limiter.js';
+import type { StreamSink } from '../stream/stream-event.js';
 
 /** Per-request cache control, from the client's `Cache-Control` header. */
 export type CacheMode = 'default' | 'no-cache' | 'no-store';
@@ -45,16 +41,19 @@ export interface ChatAnswer {
   readonly json: string;
 }
 
-/** An opened stream: its first chunk is in hand (so the edge may commit to a 200), the rest to come. */
+/**
+ * An opened stream: its first event is in hand (so the edge may commit to a 200), the rest to come.
+ * Events are pushed to the sink given to `pipe`, each with the text to relay (the upstream's own).
+ */
 export interface ChatStream {
   facts: CallFacts;
-  /** `done` only for a stream that ended without a single chunk. */
-  first: IteratorResult<ChatCompletionChunk>;
-  /**
-   * The chunks after `first`; a failure is thrown from `next()` as a GatewayError. `return()` (or the
-   * call's signal) ends the upstream call.
-   */
-  rest: AsyncGenerator<ChatCompletionChunk>;
+  /** Starts delivery: every event from the first, then exactly one `end()` or `fail()`. Call once. */
+  pipe(sink: StreamSink): void;
+  /** The consumer's buffer is full: stop reading from the upstream until `resume()` (a shared stream ignores it). */
+  pause(): void;
+  resume(): void;
+  /** The consumer left: no more calls to its sink, and the upstream call ends when nobody else listens. */
+  cancel(): void;
 }
 
 export interface ChatService {
@@ -71,15 +70,4 @@ export interface ChatService {
    */
   validate(request: ChatCompletionRequest): void;
   listModels(options?: CallOptions): Promise<ModelList>;
-}
-
-/** Every chunk of an opened stream, the first included: for consumers that only iterate (tRPC, tests). */
-export async function* chunksOf(stream: ChatStream): AsyncGenerator<ChatCompletionChunk> {
-  try {
-    if (stream.first.done === true) return;
-    yield stream.first.value;
-    yield* stream.rest;
-  } finally {
-    await stream.rest.return(undefined);
-  }
 }

@@ -1,14 +1,14 @@
 // The upstream step of a call: a concurrency slot, the guarded upstream call, its events, fresh answers marked.
-import type { ChatCompletionChunk } from '@llm-gateway/contracts';
 import { isGatewayError } from '@llm-gateway/contracts';
 import type { Answer } from '../completion/answer-text.js';
 import type { ConcurrencyLimiter, ReleaseSlot } from '../concurrency/concurrency-limiter.js';
+import type { StreamEvent, StreamSource } from '../stream/stream-event.js';
 import type { UpstreamBody } from '../upstream/upstream-client.js';
 import type { Admitted } from './admission.js';
-import { markChunkFresh, withUsageFlag } from './answer-shaping.js';
+import { markEventFresh, withUsageFlag } from './answer-shaping.js';
 import type { ChatEventListener } from './chat-events.js';
 import { hasAnswerContent } from './chunk-content.js';
-import type { UpstreamCall } from './upstream-call.js';
+import type { OpenedStream, UpstreamCall } from './upstream-call.js';
 
 /** One admitted call on its way to the upstream. */
 export interface FetchContext {
@@ -21,8 +21,11 @@ export interface FetchContext {
 export interface Fetcher {
   /** The upstream's answer; its completion carries `usage.from_cache: false`. */
   completion(body: UpstreamBody, context: FetchContext): Promise<Answer>;
-  /** The upstream's chunks, the usage chunk marked `from_cache: false`. */
-  chunks(body: UpstreamBody, context: FetchContext): AsyncGenerator<ChatCompletionChunk>;
+  /**
+   * Opens the upstream stream (retries cover it until the first event): resolves with its first event in
+   * hand, the usage chunk marked `from_cache: false` as it passes.
+   */
+  stream(body: UpstreamBody, context: FetchContext): Promise<StreamSource>;
 }
 
 export interface FetcherOptions {
@@ -121,50 +124,79 @@ export function createFetcher({ call, concurrency, emit, now }: FetcherOptions):
       return { completion: withUsageFlag(answer.answer.completion, false), text: answer.answer.text };
     },
 
-    async *chunks(body, context) {
+    async stream(body, context) {
       const { admitted, release } = await admittedWithSlot(context);
       const { signal } = context;
-      // Held until this generator ends, however it ends: done, failed, or the consumer's return(). A
-      // consumer that goes away may never resume or return() a suspended generator, so abort frees it too.
-      signal?.addEventListener('abort', release, { once: true });
       const upstreamCall = record(body, context, true);
-      let permit = admitted.permit;
-      let opened: Awaited<ReturnType<UpstreamCall['openStream']>> | undefined;
-      let awaitingFirstToken = true;
+      // Held until the stream ends, however it ends; a caller that goes away frees it at once.
+      signal?.addEventListener('abort', release, { once: true });
+      let opened: OpenedStream;
       try {
-        opened = await call.openStream(body, { signal, requestId: context.requestId, permit });
-        permit = opened.permit;
-        let next = opened.first;
-        while (next.done !== true) {
-          // One flag test per chunk after the first token.
-          if (awaitingFirstToken && hasAnswerContent(next.value)) {
-            awaitingFirstToken = false;
-            emit({
-              type: 'first-chunk',
-              requestId: context.requestId,
-              model: body.model,
-              latencyMs: now() - upstreamCall.started,
-            });
-          }
-          yield markChunkFresh(next.value);
-          next = await opened.rest.next();
-        }
-        permit?.success();
-        permit = undefined;
+        opened = await call.openStream(body, {
+          signal,
+          requestId: context.requestId,
+          permit: admitted.permit,
+        });
       } catch (error) {
-        // Before the stream opened, the attempts settled their own permits.
-        if (opened) permit?.fail(error);
-        permit = undefined;
-        failed(upstreamCall, error);
-        throw error;
-      } finally {
-        // The consumer stopped reading: that says nothing about the upstream.
-        if (opened) permit?.release();
+        // The attempts settled their own permits.
         signal?.removeEventListener('abort', release);
         release();
-        await opened?.rest.return?.();
+        failed(upstreamCall, error);
+        throw error;
       }
-      succeeded(upstreamCall, opened.attempts);
+      let { permit } = opened;
+      let awaitingFirstToken = true;
+      let finished = false;
+      const finish = () => {
+        finished = true;
+        signal?.removeEventListener('abort', release);
+        release();
+      };
+      const fresh = (event: StreamEvent): StreamEvent => {
+        // One flag test per event after the first token.
+        if (awaitingFirstToken && hasAnswerContent(event.chunk)) {
+          awaitingFirstToken = false;
+          emit({
+            type: 'first-chunk',
+            requestId: context.requestId,
+            model: body.model,
+            latencyMs: now() - upstreamCall.started,
+          });
+        }
+        return markEventFresh(event);
+      };
+      return {
+        start(sink) {
+          if (opened.first) sink.event(fresh(opened.first));
+          opened.stream.start({
+            event: (event) => sink.event(fresh(event)),
+            end() {
+              permit?.success();
+              permit = undefined;
+              finish();
+              succeeded(upstreamCall, opened.attempts);
+              sink.end();
+            },
+            fail(error) {
+              permit?.fail(error);
+              permit = undefined;
+              finish();
+              failed(upstreamCall, error);
+              sink.fail(error);
+            },
+          });
+        },
+        pause: () => opened.stream.pause(),
+        resume: () => opened.stream.resume(),
+        close() {
+          if (finished) return;
+          // The consumer stopped reading: that says nothing about the upstream.
+          permit?.release();
+          permit = undefined;
+          finish();
+          opened.stream.close();
+        },
+      };
     },
   };
 }

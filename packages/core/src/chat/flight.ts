@@ -1,156 +1,227 @@
 // One in-flight upstream call shared by every identical request (coalescing), for JSON and for streams.
-import type { ChatCompletionChunk } from '@llm-gateway/contracts';
 import { clientClosedError, GatewayError } from '@llm-gateway/contracts';
 import { type Answer, serializeAnswer } from '../completion/answer-text.js';
 import { ChunkAssembler } from '../completion/assemble-chunks.js';
+import type { StreamEvent, StreamSink, StreamSource } from '../stream/stream-event.js';
+import { isUsageChunk } from './answer-shaping.js';
+
+type Produce<T> = (signal: AbortSignal) => Promise<T>;
+
+interface Subscriber {
+  sink: StreamSink;
+  /** False: the subscriber did not ask for usage, so the usage chunk the flight asked for is skipped. */
+  includeUsage: boolean;
+}
+
+const streamCutShort = () =>
+  new GatewayError('upstream_bad_response', 'The upstream stream ended before it was complete.');
+
+/** Resolves with `promise`, or rejects with client_closed_request as soon as `signal` aborts. */
+function until<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(clientClosedError());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(clientClosedError());
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
 
 /**
- * A shared upstream call. Subscribers join at any time: stream subscribers get every chunk from the
- * start, JSON subscribers get the whole answer. The call is aborted only when nobody listens any more.
+ * A shared upstream call. Subscribers join at any time: stream subscribers get every event from the
+ * start (recorded as they pass, each relayed as the upstream's own text), JSON subscribers the answer.
+ * The events are folded into a completion once, at the end, for the cache and the JSON subscribers. The
+ * call is aborted only when nobody listens any more.
  */
 export class Flight {
   readonly kind: 'json' | 'stream';
-  private readonly controller = new AbortController();
-  private readonly chunks: ChatCompletionChunk[] = [];
-  private readonly assembler = new ChunkAssembler();
-  private listeners = new Set<() => void>();
-  private subscribers = 0;
-  private settled = false;
+  /** Resolves with the complete answer (undefined when the call failed, was cut off or abandoned). */
+  readonly done: Promise<Answer | undefined>;
+  /** Settles once the first event is in (a stream) or the answer (JSON); rejects when it fails first. */
+  readonly opened: Promise<void>;
   /** Everyone left and the call was aborted: a newcomer must start its own call, not join this one. */
   abandoned = false;
-  private failure: { error: unknown } | undefined;
-  private completion: Answer | undefined;
-  /** Resolves with the complete answer (undefined when the call failed or was cut off). */
-  readonly done: Promise<Answer | undefined>;
+  readonly #controller = new AbortController();
+  readonly #events: StreamEvent[] = [];
+  readonly #assembler = new ChunkAssembler();
+  readonly #subscribers = new Set<Subscriber>();
+  #listeners = 0;
+  #settled: { answer: Answer | undefined } | { error: unknown } | undefined;
+  #markOpened: (() => void) | undefined;
+  #failOpening: ((error: unknown) => void) | undefined;
 
-  constructor(
-    kind: 'json' | 'stream',
-    produce: (signal: AbortSignal) => Promise<Answer> | AsyncIterable<ChatCompletionChunk>,
-  ) {
+  private constructor(kind: 'json' | 'stream') {
     this.kind = kind;
-    this.done = this.run(produce);
-  }
-
-  /** Stops the upstream call when the last subscriber has gone. */
-  private leave(): void {
-    this.subscribers -= 1;
-    if (this.subscribers === 0 && !this.settled) {
-      this.abandoned = true;
-      this.controller.abort();
-    }
-  }
-
-  private notify(): void {
-    for (const listener of this.listeners) listener();
-  }
-
-  private async run(
-    produce: (signal: AbortSignal) => Promise<Answer> | AsyncIterable<ChatCompletionChunk>,
-  ): Promise<Answer | undefined> {
-    try {
-      const result = produce(this.controller.signal);
-      if (Symbol.asyncIterator in result) {
-        for await (const chunk of result) {
-          this.chunks.push(chunk);
-          this.assembler.push(chunk);
-          this.notify();
-        }
-        // Folded once, at the end: the answer JSON callers and the cache get.
-        const folded = this.assembler.result();
-        this.completion =
-          folded === undefined ? undefined : { completion: folded, text: serializeAnswer(folded) };
-      } else {
-        this.completion = await result;
-      }
-    } catch (error) {
-      this.failure = { error };
-    } finally {
-      this.settled = true;
-      this.notify();
-    }
-    return this.failure ? undefined : this.completion;
-  }
-
-  private waitForChange(signal: AbortSignal | undefined): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const onAbort = () => {
-        this.listeners.delete(listener);
-        reject(clientClosedError());
-      };
-      const listener = () => {
-        this.listeners.delete(listener);
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      };
-      if (signal?.aborted) {
-        reject(clientClosedError());
-        return;
-      }
-      this.listeners.add(listener);
-      signal?.addEventListener('abort', onAbort, { once: true });
+    this.opened = new Promise<void>((resolve, reject) => {
+      this.#markOpened = resolve;
+      this.#failOpening = reject;
     });
+    // A flight nobody waits to open (JSON) must not report an unhandled rejection.
+    this.opened.catch(() => undefined);
+    let finished: (answer: Answer | undefined) => void = () => {};
+    this.done = new Promise((resolve) => {
+      finished = resolve;
+    });
+    this.#finished = finished;
   }
 
-  /** Every chunk from the first, live, ending when the call ends; the call's error is thrown. */
-  async *chunksFor(signal: AbortSignal | undefined): AsyncGenerator<ChatCompletionChunk> {
-    this.subscribers += 1;
-    try {
-      let index = 0;
-      for (;;) {
-        while (index < this.chunks.length) {
-          const chunk = this.chunks[index];
-          index += 1;
-          if (chunk !== undefined) yield chunk;
-        }
-        if (this.failure) throw this.failure.error;
-        if (this.settled) return;
-        await this.waitForChange(signal);
-      }
-    } finally {
-      this.leave();
+  readonly #finished: (answer: Answer | undefined) => void;
+
+  /** A flight for one non-stream upstream call. */
+  static json(produce: Produce<Answer>): Flight {
+    const flight = new Flight('json');
+    produce(flight.#controller.signal).then(
+      (answer) => flight.#settle({ answer }),
+      (error: unknown) => flight.#settle({ error }),
+    );
+    return flight;
+  }
+
+  /** A flight for one upstream stream; `produce` resolves once the stream's first event is in hand. */
+  static stream(produce: Produce<StreamSource>): Flight {
+    const flight = new Flight('stream');
+    produce(flight.#controller.signal).then(
+      (source) => source.start(flight.#sink),
+      (error: unknown) => flight.#settle({ error }),
+    );
+    return flight;
+  }
+
+  /** Where the upstream's events arrive: recorded, folded, and passed on to every subscriber. */
+  readonly #sink: StreamSink = {
+    event: (event) => {
+      this.#events.push(event);
+      this.#assembler.push(event.chunk);
+      if (this.#events.length === 1) this.#markOpened?.();
+      for (const subscriber of this.#subscribers) deliver(subscriber, event);
+    },
+    end: () => {
+      // Folded once, at the end: the answer JSON subscribers and the cache get.
+      const folded = this.#assembler.result();
+      this.#settle(
+        folded === undefined && this.#events.length === 0
+          ? { error: streamCutShort() }
+          : {
+              answer:
+                folded === undefined ? undefined : { completion: folded, text: serializeAnswer(folded) },
+            },
+      );
+    },
+    fail: (error) => this.#settle({ error }),
+  };
+
+  #settle(outcome: { answer: Answer | undefined } | { error: unknown }): void {
+    if (this.#settled !== undefined) return;
+    this.#settled = outcome;
+    if ('error' in outcome) this.#failOpening?.(outcome.error);
+    else this.#markOpened?.();
+    for (const subscriber of this.#subscribers) {
+      if ('error' in outcome) subscriber.sink.fail(outcome.error);
+      else subscriber.sink.end();
     }
+    this.#subscribers.clear();
+    this.#finished('error' in outcome ? undefined : outcome.answer);
+  }
+
+  /** Counted from the moment a caller commits to this flight, so a caller that leaves can stop it. */
+  #join(): void {
+    this.#listeners += 1;
+  }
+
+  /** Stops the upstream call when the last listener has gone. */
+  #leave(): void {
+    this.#listeners -= 1;
+    if (this.#listeners === 0 && this.#settled === undefined) {
+      this.abandoned = true;
+      this.#controller.abort();
+    }
+  }
+
+  /**
+   * A stream subscription: every event from the first (replayed, then live), then the end or the call's
+   * failure. Counted as a listener from now on; `close()` leaves. A shared stream ignores one
+   * subscriber's backpressure (each socket buffers what it is sent).
+   */
+  subscribe(includeUsage: boolean): StreamSource {
+    this.#join();
+    let subscriber: Subscriber | undefined;
+    let left = false;
+    const leave = () => {
+      if (left) return;
+      left = true;
+      if (subscriber) this.#subscribers.delete(subscriber);
+      this.#leave();
+    };
+    return {
+      start: (sink) => {
+        const own = { sink, includeUsage };
+        for (const event of this.#events) deliver(own, event);
+        const settled = this.#settled;
+        if (settled === undefined) {
+          subscriber = own;
+          this.#subscribers.add(own);
+        } else if ('error' in settled) sink.fail(settled.error);
+        else sink.end();
+      },
+      pause: () => {},
+      resume: () => {},
+      close: leave,
+    };
+  }
+
+  /** Resolves once the call has something to show (see `opened`); client_closed_request when `signal` aborts first. */
+  openedFor(signal: AbortSignal | undefined): Promise<void> {
+    return until(this.opened, signal);
   }
 
   /** The whole answer; throws the call's error, or client_closed_request when `signal` aborts first. */
   async completionFor(signal: AbortSignal | undefined): Promise<Answer> {
-    this.subscribers += 1;
+    this.#join();
     try {
-      while (!this.settled) await this.waitForChange(signal);
-      if (this.failure) throw this.failure.error;
-      if (this.completion === undefined) {
-        throw new GatewayError('upstream_bad_response', 'The upstream stream ended before it was complete.');
-      }
-      // Shared, not copied: callers treat a completion as read-only (see withUsageFlag).
-      return this.completion;
+      const answer = await until(this.done, signal);
+      if (answer !== undefined) return answer;
+      const settled = this.#settled;
+      if (settled !== undefined && 'error' in settled) throw settled.error;
+      throw streamCutShort();
     } finally {
-      this.leave();
+      this.#leave();
     }
   }
 }
 
+function deliver(subscriber: Subscriber, event: StreamEvent): void {
+  if (!subscriber.includeUsage && isUsageChunk(event.chunk)) return;
+  subscriber.sink.event(event);
+}
+
 /** The registry of in-flight calls by cache key; a flight leaves it as soon as it settles. */
 export class FlightRegistry {
-  private readonly flights = new Map<string, Flight>();
+  readonly #flights = new Map<string, Flight>();
 
   get(key: string): Flight | undefined {
-    const flight = this.flights.get(key);
+    const flight = this.#flights.get(key);
     return flight?.abandoned ? undefined : flight;
   }
 
-  start(
-    key: string,
-    kind: 'json' | 'stream',
-    produce: (signal: AbortSignal) => Promise<Answer> | AsyncIterable<ChatCompletionChunk>,
-  ): Flight {
-    const flight = new Flight(kind, produce);
-    this.flights.set(key, flight);
+  /** Registers a flight that `start` creates (Flight.json or Flight.stream). */
+  start(key: string, flight: Flight): Flight {
+    this.#flights.set(key, flight);
     void flight.done.then(() => {
-      if (this.flights.get(key) === flight) this.flights.delete(key);
+      if (this.#flights.get(key) === flight) this.#flights.delete(key);
     });
     return flight;
   }
 
   get size(): number {
-    return this.flights.size;
+    return this.#flights.size;
   }
 }

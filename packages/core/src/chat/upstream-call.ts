@@ -1,9 +1,10 @@
 // The upstream call under the resilience policies: retry( one attempt with its circuit-breaker permit ).
-import type { ChatCompletionChunk } from '@llm-gateway/contracts';
 import type { Answer } from '../completion/answer-text.js';
 import type { BreakerPermit, CircuitBreaker } from '../resilience/circuit-breaker.js';
 import type { RetryPolicy } from '../resilience/retry-policy.js';
+import type { StreamEvent } from '../stream/stream-event.js';
 import type { UpstreamBody, UpstreamClient } from '../upstream/upstream-client.js';
+import type { UpstreamStream } from '../upstream/upstream-stream.js';
 
 /** What one call runs with: the caller's signal, its request id and the permit admission took. */
 export interface UpstreamCallContext {
@@ -13,14 +14,14 @@ export interface UpstreamCallContext {
   permit: BreakerPermit | undefined;
 }
 
-/** An opened stream: its first chunk received, the rest still to come. */
+/** An opened stream: its first event received (undefined: it ended without one), the rest still to come. */
 export interface OpenedStream {
-  first: IteratorResult<ChatCompletionChunk>;
-  rest: AsyncIterator<ChatCompletionChunk>;
+  first: StreamEvent | undefined;
+  stream: UpstreamStream;
   attempts: number;
   /**
    * The breaker sample of a stream is its whole outcome, so the last attempt's permit is handed to the
-   * reader of `rest` to settle when the stream ends (undefined once settled: a half-open probe closes
+   * reader of `stream` to settle when the stream ends (undefined once settled: a half-open probe closes
    * the breaker on its first chunk, so nobody else is refused for as long as one long stream runs).
    */
   permit: BreakerPermit | undefined;
@@ -89,20 +90,14 @@ export function createUpstreamCall({ upstream, retry, breaker }: UpstreamCallOpt
     async openStream(body, context) {
       const { value, attempts: made } = await attempts(context, async (signal, permit) => {
         try {
-          const chunks = await upstream.openStream(body, { signal });
-          const rest = chunks[Symbol.asyncIterator]();
-          let first: IteratorResult<ChatCompletionChunk>;
-          try {
-            first = await rest.next();
-          } catch (error) {
-            await rest.return?.();
-            throw error;
-          }
-          if (permit?.probe === true || first.done === true) {
+          const stream = await upstream.openStream(body, { signal });
+          // A failure before the first event closed the stream itself.
+          const first = await stream.first();
+          if (permit?.probe === true || first === undefined) {
             permit?.success();
-            return { first, rest, permit: undefined };
+            return { first, stream, permit: undefined };
           }
-          return { first, rest, permit };
+          return { first, stream, permit };
         } catch (error) {
           permit?.fail(error);
           throw error;

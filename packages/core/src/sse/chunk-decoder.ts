@@ -1,6 +1,5 @@
 // decodeChunkEvent: one SSE `data` string from an OpenAI-style upstream → a chunk, the end marker, or an error.
 import { type ChatCompletionChunk, GatewayError } from '@llm-gateway/contracts';
-import { rememberChunkText } from './chunk-json.js';
 
 const DONE = '[DONE]';
 
@@ -49,6 +48,5 @@ export function decodeChunkEvent(data: string): ChatCompletionChunk | 'done' {
 
   if (!Array.isArray(parsed.choices)) throw invalidEvent();
   // The `choices` check above is the contract this decoder promises; the remaining fields are relayed as sent.
-  rememberChunkText(parsed, data);
   return parsed as ChatCompletionChunk;
 }

@@ -1,7 +1,8 @@
-// Tests for parseSseData: splits at every byte, line-end styles, UTF-8, early exit and abort.
+// Tests for parseSseData (splits at every byte, line-end styles, UTF-8, early exit, abort) and SseEvents' exact data.
 import { collect } from '@llm-gateway/test-support';
 import { describe, expect, it, vi } from 'vitest';
 import { parseSseData } from './parse-sse.js';
+import { SseEvents } from './sse-events.js';
 
 const encoder = new TextEncoder();
 const UNICODE = 'héllo — 你好 🎉';
@@ -232,16 +233,43 @@ describe('parseSseData on a Node stream (the upstream body)', () => {
   });
 });
 
-describe('chunkJson', () => {
-  it('relays a decoded chunk’s own text until the chunk is changed', async () => {
-    const { decodeChunkEvent } = await import('./chunk-decoder.js');
-    const { chunkJson, forgetChunkText } = await import('./chunk-json.js');
-    const text = '{"id":"c","choices":[{"index":0,"delta":{"content":"x"}}],"usage":{"total_tokens": 1.0}}';
-    const chunk = decodeChunkEvent(text);
-    if (chunk === 'done') throw new Error('unexpected');
-    expect(chunkJson(chunk)).toBe(text);
-    forgetChunkText(chunk);
-    chunk.usage = { total_tokens: 1, from_cache: false };
-    expect(JSON.parse(chunkJson(chunk))).toMatchObject({ usage: { from_cache: false } });
+describe('SseEvents', () => {
+  // Data a parse and re-serialise would change: spacing, `1.0`, JSON escapes, a kept second leading space.
+  const DATA = [
+    `{"id": "c", "choices": [{"index": 0, "delta": {"content": "${UNICODE}"}}], "usage": {"total_tokens": 1.0}}`,
+    String.raw`{"content":"caf\u00e9 \"quoted\" \r\n not a line end"}`,
+    ` {"leading":"space kept"} `,
+    '[DONE]',
+  ];
+  const crlfBytes = encoder.encode(DATA.map((data) => `data: ${data}\r\n\r\n`).join(''));
+
+  /** Every event's data, fed `pieces` in order and then ended. */
+  function eventsOf(pieces: Uint8Array[]): string[] {
+    const events = new SseEvents();
+    const out: string[] = [];
+    // Copied at once: feed() reuses the array it returns.
+    for (const piece of pieces) out.push(...events.feed(piece));
+    out.push(...events.end());
+    return out;
+  }
+
+  it('returns each event’s data exactly as sent, so relaying it is exact', () => {
+    expect(eventsOf([crlfBytes])).toEqual(DATA);
+  });
+
+  it('returns the same data when split at every byte, through UTF-8 sequences and CRLF pairs', () => {
+    for (let offset = 0; offset <= crlfBytes.length; offset++) {
+      const pieces = [crlfBytes.subarray(0, offset), crlfBytes.subarray(offset)];
+      expect(eventsOf(pieces), `split at ${offset}`).toEqual(DATA);
+    }
+    const bytewise = Array.from(crlfBytes, (_byte, i) => crlfBytes.subarray(i, i + 1));
+    expect(eventsOf(bytewise)).toEqual(DATA);
+  });
+
+  it('returns an event from the feed that completes it, and the one a final lone CR ends from end()', () => {
+    const events = new SseEvents();
+    expect([...events.feed(encoder.encode('data: {"a": 1.0}\r\n'))]).toEqual([]);
+    expect([...events.feed(encoder.encode('\r\ndata: {"b": 2.0}\r\n\r'))]).toEqual(['{"a": 1.0}']);
+    expect([...events.end()]).toEqual(['{"b": 2.0}']);
   });
 });

@@ -3,6 +3,7 @@ import { type GatewayError, isGatewayError } from '@llm-gateway/contracts';
 import { startUpstreamSim, type UpstreamSim } from '@llm-gateway/upstream-sim';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createUpstreamClient, type UpstreamClientOptions } from './upstream-client.js';
+import type { UpstreamStream } from './upstream-stream.js';
 
 let sim: UpstreamSim;
 beforeAll(async () => {
@@ -18,15 +19,34 @@ function client(limits: Pick<UpstreamClientOptions, 'streamIdleTimeoutMs' | 'str
 }
 
 /** Reads the stream to its end; returns how many chunks arrived and the error it ended with, if any. */
-async function read(chunks: AsyncIterable<unknown>): Promise<{ count: number; error?: GatewayError }> {
+async function read(stream: UpstreamStream): Promise<{ count: number; error?: GatewayError }> {
   let count = 0;
-  try {
-    for await (const _ of chunks) count += 1;
-  } catch (error) {
+  const outcome = (error?: unknown): { count: number; error?: GatewayError } => {
+    if (error === undefined) return { count };
     if (!isGatewayError(error)) throw error;
     return { count, error };
+  };
+  try {
+    if ((await stream.first()) === undefined) return { count };
+    count += 1;
+  } catch (error) {
+    return outcome(error);
   }
-  return { count };
+  return new Promise((resolve, reject) => {
+    stream.start({
+      event: () => {
+        count += 1;
+      },
+      end: () => resolve(outcome()),
+      fail: (error) => {
+        try {
+          resolve(outcome(error));
+        } catch (unexpected) {
+          reject(unexpected);
+        }
+      },
+    });
+  });
 }
 
 describe('stream idle timeout', () => {

@@ -1,19 +1,10 @@
 // The one way to talk to the OpenAI-compatible upstream: undici request(), our own timeouts, typed results.
-import {
-  type ChatCompletion,
-  type ChatCompletionChunk,
-  clientClosedError,
-  GatewayError,
-  isGatewayError,
-  type ModelList,
-} from '@llm-gateway/contracts';
+import { type ChatCompletion, clientClosedError, GatewayError, type ModelList } from '@llm-gateway/contracts';
 import type { Dispatcher } from 'undici';
 import { type Answer, serializeAnswer, spliceFromCache } from '../completion/answer-text.js';
-import { decodeChunkEvent } from '../sse/chunk-decoder.js';
-import { parseSseData } from '../sse/parse-sse.js';
-import { type StreamDeadlines, startStreamDeadlines } from './stream-deadlines.js';
 import { errorFromResponse, errorFromThrown } from './upstream-errors.js';
 import { createUpstreamHttp, type UpstreamHttpResponse } from './upstream-http.js';
+import { readUpstreamStream, type UpstreamStream } from './upstream-stream.js';
 
 export interface UpstreamClientOptions {
   /** OpenAI-style base URL, e.g. `https://api.proxyapi.ru/openrouter/v1`. */
@@ -45,10 +36,11 @@ export interface UpstreamClient {
   /** Non-stream chat completion: the upstream's JSON parsed once, and its own text for the client. */
   complete(body: UpstreamBody, options?: UpstreamCallOptions): Promise<Answer>;
   /**
-   * Opens a stream: resolves once the upstream answered 2xx, then yields typed chunks as they arrive.
-   * Ends after `[DONE]`; throws a GatewayError for an error event, garbage, or a cut-off stream.
+   * Opens a stream: resolves once the upstream answered 2xx; its events are then pushed to a sink as
+   * they arrive (see upstream-stream.ts). Ends after `[DONE]`; fails with a GatewayError for an error
+   * event, garbage, a deadline, or a cut-off stream.
    */
-  openStream(body: UpstreamBody, options?: UpstreamCallOptions): Promise<AsyncIterable<ChatCompletionChunk>>;
+  openStream(body: UpstreamBody, options?: UpstreamCallOptions): Promise<UpstreamStream>;
   listModels(options?: UpstreamCallOptions): Promise<ModelList>;
   /** Closes the pool's connections (at shutdown). */
   close(): Promise<void>;
@@ -116,7 +108,9 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
         await failIfNotOk(res);
         return res;
       }, callOptions);
-      return streamChunks(response, callOptions?.signal, {
+      return readUpstreamStream({
+        body: response.body,
+        signal: callOptions?.signal,
         idleTimeoutMs: options.streamIdleTimeoutMs,
         maxDurationMs: options.streamMaxDurationMs,
         now,
@@ -165,86 +159,4 @@ function parseCompletion(text: string): ChatCompletion {
 
 function isModelList(value: unknown): value is ModelList {
   return typeof value === 'object' && value !== null && Array.isArray((value as { data?: unknown }).data);
-}
-
-/** The caller's signal and the stream's deadlines as one signal (no deadlines configured: the caller's). */
-function watch(
-  signal: AbortSignal | undefined,
-  limits: StreamLimits,
-): { signal: AbortSignal | undefined; deadlines: StreamDeadlines | undefined; stop: () => void } {
-  if (limits.idleTimeoutMs === undefined && limits.maxDurationMs === undefined)
-    return { signal, deadlines: undefined, stop: () => {} };
-  const deadlines = startStreamDeadlines(limits);
-  if (!signal) return { signal: deadlines.signal, deadlines, stop: deadlines.dispose };
-  // One controller for both, so the reader has a single signal to obey; no AbortSignal.any, whose
-  // followers Node 20 keeps alive longer than the stream.
-  const both = new AbortController();
-  const onCaller = () => both.abort(signal.reason);
-  const onDeadline = () => both.abort(deadlines.signal.reason);
-  if (signal.aborted) onCaller();
-  signal.addEventListener('abort', onCaller, { once: true });
-  deadlines.signal.addEventListener('abort', onDeadline, { once: true });
-  return {
-    signal: both.signal,
-    deadlines,
-    stop: () => {
-      deadlines.dispose();
-      signal.removeEventListener('abort', onCaller);
-      deadlines.signal.removeEventListener('abort', onDeadline);
-    },
-  };
-}
-
-interface StreamLimits {
-  idleTimeoutMs: number | undefined;
-  maxDurationMs: number | undefined;
-  now: () => number;
-}
-
-async function* streamChunks(
-  response: UpstreamHttpResponse,
-  callerSignal: AbortSignal | undefined,
-  limits: StreamLimits,
-): AsyncGenerator<ChatCompletionChunk> {
-  const body = response.body;
-  const { signal, deadlines, stop } = watch(callerSignal, limits);
-  // Destroying the body closes the upstream connection. It is done directly, not only through the
-  // parser's cancel: a Node stream's iterator queues return() behind a read that may never finish.
-  const closeUpstream = () => body.destroy();
-  signal?.addEventListener('abort', closeUpstream, { once: true });
-  const events = parseSseData(body as AsyncIterable<Uint8Array>, signal ? { signal } : {});
-  let complete = false;
-  try {
-    for (;;) {
-      deadlines?.waiting();
-      const next = await events.next();
-      deadlines?.received();
-      if (next.done === true) break;
-      const decoded = decodeChunkEvent(next.value);
-      if (decoded === 'done') {
-        complete = true;
-        break;
-      }
-      if (!complete && decoded.choices.some((choice) => choice.finish_reason != null)) complete = true;
-      yield decoded;
-    }
-  } catch (error) {
-    if (callerSignal?.aborted) throw clientClosedError();
-    const expired = deadlines?.signal.reason;
-    if (deadlines?.signal.aborted && isGatewayError(expired)) throw expired;
-    throw errorFromThrown(error, false);
-  } finally {
-    stop();
-    signal?.removeEventListener('abort', closeUpstream);
-    // Ended early (the consumer's return(), an error): close the connection. After [DONE] the rest
-    // of the body (normally just its end) is drained instead, so the keep-alive connection is reused:
-    // a new connection per stream cost milliseconds of time to first token.
-    if (!complete) closeUpstream();
-    await events.return(undefined);
-    if (complete) body.dump({ limit: 64 * 1024 }).catch(() => undefined);
-  }
-  if (callerSignal?.aborted) throw clientClosedError();
-  // A stream that stops before any finish_reason or [DONE] was cut off: never pass that off as a clean end.
-  if (!complete)
-    throw new GatewayError('upstream_bad_response', 'The upstream stream ended before it was complete.');
 }
