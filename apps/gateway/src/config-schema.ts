@@ -19,8 +19,8 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 const HTTP = ['http:', 'https:'];
 
 /**
- * The shape of the config, with a Setting at every leaf. `auth.apiKeysFile` and the raw
- * `auth.perKeyRequestsPerMinute` are reshaped after parsing (see deriveConfig in config.ts).
+ * The shape of the config, with a Setting at every leaf. `auth.apiKeysFile`, the raw
+ * `auth.perKeyRequestsPerMinute` and `routing` are reshaped after parsing (see deriveConfig in config.ts).
  */
 export const CONFIG_SCHEMA = {
   /** production | development | test; anything else counts as development. */
@@ -39,6 +39,11 @@ export const CONFIG_SCHEMA = {
     timeoutMs: env('UPSTREAM_TIMEOUT_MS', int(120_000, 1)),
     /** How long an idle upstream connection stays pooled (undici's keepAliveTimeout). */
     keepAliveMs: env('UPSTREAM_KEEP_ALIVE_MS', int(30_000, 1)),
+  },
+  /** Replaced after parsing by the RoutingConfig of routing-file.ts (see deriveConfig in config.ts). */
+  routing: {
+    /** A YAML or JSON file of upstreams and routes; unset: the upstream variables describe one of each. */
+    file: env('GATEWAY_CONFIG', optionalText),
   },
   http: { bodyLimitBytes: env('BODY_LIMIT_BYTES', int(1_048_576, 1024)) },
   redis: {

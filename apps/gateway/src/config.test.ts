@@ -1,4 +1,4 @@
-// Config parsing: defaults, every bad variable named, production rules, and the optional .env file.
+// Config parsing: defaults, every bad variable named, production rules, the optional .env file and where routing comes from.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -201,5 +201,80 @@ describe('loadConfig', () => {
     expect(config.service.port).toBe(7000);
     expect(config.service.name).toBe('from-env');
     expect(config.upstream.defaultModel).toBe('quoted/model');
+  });
+});
+
+describe('routing', () => {
+  const file =
+    'upstreams:\n  local: { base_url: "http://127.0.0.1:9/v1", api_key_env: LOCAL_KEY }\n' +
+    'routes:\n  m: { targets: [{ upstream: local, model: m }] }\ndefault_route: m\n';
+  const read = (path: string) => {
+    if (path === '/gw.yaml') return file;
+    throw Object.assign(new Error('missing'), { code: 'ENOENT' });
+  };
+
+  it("without GATEWAY_CONFIG, today's variables give one upstream `default` and one route, unknown models passed on", () => {
+    const config = parseConfig({
+      PROXYAPI_API_KEY: 'sk-x',
+      OPENROUTER_BASE_URL: 'http://localhost:1234/v1',
+      VITTE_LLM_MODEL: 'vendor/model-1',
+      UPSTREAM_TIMEOUT_MS: '5000',
+      UPSTREAM_MAX_CONCURRENT: '8',
+    });
+    expect(config.upstream.mode).toBe('real');
+    expect(config.routing).toEqual({
+      source: 'env',
+      upstreams: {
+        default: {
+          baseUrl: 'http://localhost:1234/v1',
+          apiKey: 'sk-x',
+          timeoutMs: 5000,
+          maxConcurrent: 8,
+          headers: {},
+        },
+      },
+      routes: {
+        'vendor/model-1': {
+          targets: [{ upstream: 'default', model: 'vendor/model-1', weight: 1, priority: 0 }],
+          hidden: false,
+        },
+      },
+      defaultRoute: 'vendor/model-1',
+      passthroughUnknownModels: true,
+    });
+    const demo = parseConfig({});
+    expect(demo.upstream.mode).toBe('demo');
+    expect(demo.routing.upstreams.default).toMatchObject({
+      apiKey: undefined,
+      timeoutMs: 120_000,
+      maxConcurrent: 1024,
+    });
+    expect(demo.routing.defaultRoute).toBe('deepseek/deepseek-v3.2');
+    expect(Object.isFrozen(demo.routing.routes)).toBe(true);
+  });
+
+  it('with GATEWAY_CONFIG, demo mode is off whatever PROXYAPI_API_KEY says, also in production', () => {
+    for (const env of [{}, { PROXYAPI_API_KEY: '' }, { NODE_ENV: 'production' }]) {
+      const config = parseConfig({ ...env, GATEWAY_CONFIG: '/gw.yaml', LOCAL_KEY: 'sk-local' }, read);
+      expect(config.upstream.mode).toBe('real');
+      expect(config.routing.source).toBe('file');
+      expect(config.routing.upstreams.local?.apiKey).toBe('sk-local');
+    }
+    expect(() => parseConfig({ GATEWAY_CONFIG: '/nope.yaml' }, read)).toThrow(
+      'GATEWAY_CONFIG (/nope.yaml): cannot read the file (ENOENT)',
+    );
+  });
+
+  it('loadConfig reads a real file, its key variable coming from the environment or the .env file', () => {
+    const root = mkdtempSync(join(tmpdir(), 'gw-routing-'));
+    writeFileSync(join(root, 'gw.yaml'), file);
+    writeFileSync(join(root, '.env'), `GATEWAY_CONFIG=${join(root, 'gw.yaml')}\nLOCAL_KEY=from-dotenv\n`);
+    expect(loadConfig({ env: {}, cwd: root }).routing.upstreams.local?.apiKey).toBe('from-dotenv');
+    expect(loadConfig({ env: { LOCAL_KEY: 'from-env' }, cwd: root }).routing.upstreams.local?.apiKey).toBe(
+      'from-env',
+    );
+    expect(() => loadConfig({ env: { GATEWAY_CONFIG: join(root, 'missing.yaml') }, cwd: root })).toThrow(
+      ConfigError,
+    );
   });
 });

@@ -11,7 +11,9 @@ import {
   settingsOf,
 } from './config-schema.js';
 import { splitKeys } from './env-parsers.js';
+import { type RoutingConfig, readRoutingFile, routingFromEnv } from './routing-file.js';
 
+export type { RoutingConfig } from './routing-file.js';
 export { SSE_RECONNECT_AFTER_INACTIVITY_MS };
 
 export type EnvInput = Readonly<Record<string, string | undefined>>;
@@ -61,14 +63,50 @@ function readKeysFile(path: string, readFile: (path: string) => string): string[
   }
 }
 
+/**
+ * Upstreams and routes from the GATEWAY_CONFIG file, or from the upstream variables. The file's
+ * `api_key_env` names any variable of `env` (all of it, not only the declared ones): under `turbo run
+ * start` only turbo.json's passThroughEnv reach the process, so with a file run `node dist/main.js`.
+ */
+function routingOf(
+  parsed: Parsed<typeof CONFIG_SCHEMA>,
+  env: EnvInput,
+  readFile: (path: string) => string,
+): RoutingConfig {
+  const { upstream, limits } = parsed;
+  if (parsed.routing.file === undefined) {
+    return routingFromEnv({
+      baseUrl: upstream.baseUrl,
+      apiKey: upstream.apiKey,
+      model: upstream.defaultModel,
+      timeoutMs: upstream.timeoutMs,
+      maxConcurrent: limits.maxConcurrentUpstream,
+    });
+  }
+  const result = readRoutingFile(parsed.routing.file, {
+    readFile,
+    env,
+    defaults: { timeoutMs: upstream.timeoutMs, maxConcurrent: limits.maxConcurrentUpstream },
+  });
+  if (!result.ok) throw new ConfigError(result.problems);
+  return result.routing;
+}
+
 /** The values no single variable gives, and the rules that span variables. */
-function deriveConfig(parsed: Parsed<typeof CONFIG_SCHEMA>, readFile: (path: string) => string) {
+function deriveConfig(
+  parsed: Parsed<typeof CONFIG_SCHEMA>,
+  env: EnvInput,
+  readFile: (path: string) => string,
+) {
   const { apiKeysFile, perKeyRequestsPerMinute, ...auth } = parsed.auth;
-  if (parsed.env === 'production' && parsed.upstream.apiKey === undefined) {
+  // With a routing file its upstreams answer: demo mode needs neither the key nor the simulator.
+  const demo = parsed.routing.file === undefined && parsed.upstream.apiKey === undefined;
+  if (parsed.env === 'production' && demo) {
     throw new ConfigError([
-      'PROXYAPI_API_KEY: required when NODE_ENV=production (demo mode is for development only)',
+      'PROXYAPI_API_KEY: required when NODE_ENV=production without GATEWAY_CONFIG (demo mode is for development only)',
     ]);
   }
+  const routing = routingOf(parsed, env, readFile);
   const apiKeys = [
     ...new Set([...auth.apiKeys, ...(apiKeysFile === undefined ? [] : readKeysFile(apiKeysFile, readFile))]),
   ];
@@ -84,10 +122,12 @@ function deriveConfig(parsed: Parsed<typeof CONFIG_SCHEMA>, readFile: (path: str
     ...parsed,
     service: { ...parsed.service, version: GATEWAY_VERSION },
     upstream: {
-      /** `demo`: no PROXYAPI_API_KEY, the embedded simulator answers. */
-      mode: parsed.upstream.apiKey === undefined ? ('demo' as const) : ('real' as const),
+      /** `demo`: no PROXYAPI_API_KEY and no GATEWAY_CONFIG, the embedded simulator answers. */
+      mode: demo ? ('demo' as const) : ('real' as const),
       ...parsed.upstream,
     },
+    /** Upstreams and routes: from GATEWAY_CONFIG, or the one of each the upstream variables describe. */
+    routing,
     auth: {
       ...auth,
       /** Inbound keys from GATEWAY_API_KEYS and the file, each once; empty: the gateway is open. */
@@ -98,7 +138,10 @@ function deriveConfig(parsed: Parsed<typeof CONFIG_SCHEMA>, readFile: (path: str
   };
 }
 
-/** Builds the config from a plain object of variables (tests pass one; main passes the environment). */
+/**
+ * Builds the config from a plain object of variables (tests pass one; main passes the environment),
+ * reading GATEWAY_API_KEYS_FILE and GATEWAY_CONFIG with `readFile`.
+ */
 export function parseConfig(
   env: EnvInput,
   readFile: (path: string) => string = (path) => readFileSync(path, 'utf8'),
@@ -107,7 +150,7 @@ export function parseConfig(
   if (!result.success) {
     throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   }
-  return deepFreeze(deriveConfig(fillIn(CONFIG_SCHEMA, result.data), readFile));
+  return deepFreeze(deriveConfig(fillIn(CONFIG_SCHEMA, result.data), env, readFile));
 }
 
 /** The nearest `.env` from `startDir` upward (so `pnpm start` in apps/gateway finds the repo's file). */
