@@ -21,11 +21,18 @@ export function createEngineLogs(logger: GatewayLogger) {
             {
               reqId: event.requestId,
               model: event.model,
+              upstream: event.upstream,
               stream: event.stream,
               attempts: event.attempts,
               latency_ms: Math.round(event.latencyMs),
             },
             'LLM completion success',
+          );
+          return;
+        case 'route-failed':
+          logger.warn(
+            { reqId: event.requestId, model: event.alias, tried: event.tried },
+            'All targets of the route failed',
           );
           return;
         default:
@@ -34,11 +41,14 @@ export function createEngineLogs(logger: GatewayLogger) {
       }
     },
 
-    breaker({ from, to, snapshot, requestId: reqId }: CircuitBreakerEvent): void {
+    breaker(upstream: string, { from, to, snapshot, requestId: reqId }: CircuitBreakerEvent): void {
       if (to === 'open')
-        logger.warn({ reqId, from, to, half_open_at: snapshot.half_open_at }, 'Circuit breaker opened');
-      else if (to === 'closed') logger.info({ reqId, from, to }, 'Circuit breaker closed');
-      else logger.info({ reqId, from, to }, 'Circuit breaker half-open: letting one probe through');
+        logger.warn(
+          { reqId, upstream, from, to, half_open_at: snapshot.half_open_at },
+          'Circuit breaker opened',
+        );
+      else if (to === 'closed') logger.info({ reqId, upstream, from, to }, 'Circuit breaker closed');
+      else logger.info({ reqId, upstream, from, to }, 'Circuit breaker half-open: letting one probe through');
     },
 
     /** `scope: key` is the per-API-key limiter; Redis switches are reported by the shared one only. */

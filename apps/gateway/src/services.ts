@@ -2,8 +2,6 @@
 import {
   type ChatService,
   createChatService,
-  createCircuitBreaker,
-  createConcurrencyLimiter,
   createMemoryCacheStore,
   createMemoryTicketStore,
   createRateLimiter,
@@ -12,7 +10,6 @@ import {
   createRedisTicketStore,
   createResponseCache,
   createRetryPolicy,
-  createUpstreamClient,
   type RateLimiter,
   type ResponseCache,
   type TicketStore,
@@ -24,6 +21,7 @@ import { createReadiness, type Readiness } from './health/readiness.js';
 import type { GatewayLogger } from './logger.js';
 import { type MetricsSnapshot, metricsSnapshot } from './metrics/metrics-snapshot.js';
 import { createPrometheusMetrics, type PrometheusMetrics } from './metrics/prometheus-metrics.js';
+import { createUpstreams } from './upstreams.js';
 
 export interface GatewayServices {
   chat: ChatService;
@@ -40,7 +38,7 @@ export interface GatewayServices {
 export interface CreateServicesOptions {
   config: GatewayConfig;
   logger: GatewayLogger;
-  /** Where the upstream really is (the embedded simulator in demo mode); defaults to the config's URL. */
+  /** Where the environment's upstream really is (the embedded simulator in demo mode); default: the config's URL. */
   upstreamBaseUrl?: string;
 }
 
@@ -101,29 +99,8 @@ export function createServices({ config, logger, upstreamBaseUrl }: CreateServic
   const logs = createEngineLogs(logger);
   const metrics = createPrometheusMetrics();
   const observers = { logs, metrics };
-  const upstream = createUpstreamClient({
-    baseUrl: upstreamBaseUrl ?? config.upstream.baseUrl,
-    ...(config.upstream.apiKey === undefined ? {} : { apiKey: config.upstream.apiKey }),
-    timeoutMs: config.upstream.timeoutMs,
-    keepAliveMs: config.upstream.keepAliveMs,
-    streamIdleTimeoutMs: config.limits.streamIdleTimeoutMs,
-    streamMaxDurationMs: config.limits.streamMaxDurationMs,
-  });
-  const concurrency = createConcurrencyLimiter({
-    maxConcurrent: config.limits.maxConcurrentUpstream,
-    maxQueue: config.limits.upstreamQueueMax,
-    queueTimeoutMs: config.limits.upstreamQueueTimeoutMs,
-  });
-  const breaker = config.circuitBreaker.enabled
-    ? createCircuitBreaker({
-        failureThreshold: config.circuitBreaker.failureThreshold,
-        openMs: config.circuitBreaker.timeoutSeconds * 1000,
-        onEvent: (event) => {
-          metrics.breakerTransition(event.from, event.to);
-          logs.breaker(event);
-        },
-      })
-    : undefined;
+  const upstreams = createUpstreams({ config, logs, metrics, demoBaseUrl: upstreamBaseUrl });
+  const breaker = upstreams.primary?.breaker;
   const shared = { config, redis };
   const rateLimiter = config.rateLimit.enabled
     ? createLimiter(
@@ -138,7 +115,13 @@ export function createServices({ config, logger, upstreamBaseUrl }: CreateServic
       ? undefined
       : createLimiter({ scope: 'key', requestsPerMinute: perKey }, shared, observers);
   const cache = createCache(config, redis, logs);
-  metrics.watch({ breaker, cache, rateLimiter, concurrency });
+  metrics.watch({
+    breaker,
+    upstreams: upstreams.all,
+    cache,
+    rateLimiter,
+    concurrency: upstreams.concurrency,
+  });
   const retry =
     config.retry.maxAttempts > 1
       ? createRetryPolicy({
@@ -154,16 +137,13 @@ export function createServices({ config, logger, upstreamBaseUrl }: CreateServic
         })
       : undefined;
   const chat = createChatService({
-    upstream,
-    defaultModel: config.upstream.defaultModel,
+    routes: upstreams.routes,
     streamingEnabled: config.streaming.enabled,
     rateLimiter,
     clientRateLimiter,
     retry,
-    breaker,
     cache,
     maxMessages: config.limits.maxMessages,
-    concurrency,
     onEvent: (event) => {
       metrics.chatEvent(event);
       logs.chat(event);
@@ -173,11 +153,24 @@ export function createServices({ config, logger, upstreamBaseUrl }: CreateServic
   return {
     chat,
     tickets: createTickets(config, redis),
-    snapshot: metricsSnapshot({ config, breaker, rateLimiter, cache, concurrency }),
+    snapshot: metricsSnapshot({
+      config,
+      breaker,
+      upstreams: upstreams.all,
+      rateLimiter,
+      cache,
+      concurrency: upstreams.concurrency,
+    }),
     metrics,
-    readiness: createReadiness({ redis, breaker, timeoutMs: config.redis.commandTimeoutMs }),
+    readiness: createReadiness({
+      redis,
+      breakers: upstreams.routes
+        .defaultUpstreams()
+        .flatMap((upstream) => (upstream.breaker ? [upstream.breaker] : [])),
+      timeoutMs: config.redis.commandTimeoutMs,
+    }),
     close: async () => {
-      await upstream.close();
+      await upstreams.close();
       if (redis) await redis.quit().catch(() => redis.disconnect());
     },
   };

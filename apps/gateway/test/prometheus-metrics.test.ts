@@ -149,6 +149,8 @@ describe('the Prometheus exposition', () => {
       'rate_limiter',
       'streaming_enabled',
       'upstream_concurrency',
+      // Issue 14: each upstream's own breaker and slots, by name.
+      'upstreams',
     ]);
     expect(body).toMatchObject({
       circuit_breaker: {

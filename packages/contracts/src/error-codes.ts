@@ -28,6 +28,8 @@ export const ERROR_CODES = {
   unsupported_media_type: { status: 415, type: 'invalid_request_error', trpc: 'UNSUPPORTED_MEDIA_TYPE' },
   body_too_large: { status: 413, type: 'invalid_request_error', trpc: 'PAYLOAD_TOO_LARGE' },
   not_found: { status: 404, type: 'invalid_request_error', trpc: 'NOT_FOUND' },
+  /** The request named a model that is no route's alias (and unknown models are not passed through). */
+  model_not_found: { status: 404, type: 'invalid_request_error', trpc: 'NOT_FOUND' },
   /** A tRPC stream id that is unknown, expired or already used (streams start exactly once). */
   stream_not_found: { status: 404, type: 'invalid_request_error', trpc: 'NOT_FOUND' },
   invalid_api_key: { status: 401, type: 'invalid_request_error', trpc: 'UNAUTHORIZED' },

@@ -41,6 +41,12 @@ export {
   createCircuitBreaker,
 } from './resilience/circuit-breaker.js';
 export { createRetryPolicy, type RetryEvent, type RetryPolicy } from './resilience/retry-policy.js';
+export {
+  createRouteTable,
+  type RouteSpec,
+  type RouteTable,
+  type Upstream,
+} from './routing/route-table.js';
 export type { StreamEvent, StreamSink } from './stream/stream-event.js';
 export {
   createMemoryTicketStore,

@@ -28,7 +28,8 @@ export interface Readiness {
 export interface ReadinessOptions {
   /** Absent: REDIS_URL is not configured and Redis is not checked. */
   redis?: Redis | undefined;
-  breaker?: CircuitBreaker | undefined;
+  /** The breakers of the default route's upstreams (none: breakers are off). */
+  breakers: readonly CircuitBreaker[];
   /** Bound on the Redis PING (the configured Redis command timeout). */
   timeoutMs: number;
 }
@@ -59,7 +60,18 @@ async function pingRedis(redis: Redis, timeoutMs: number): Promise<RedisCheck> {
   }
 }
 
-export function createReadiness({ redis, breaker, timeoutMs }: ReadinessOptions): Readiness {
+/**
+ * The default route's state: `closed` while every upstream takes calls; otherwise the state of the
+ * one that takes them best. A route that can still route around a failing upstream is ready.
+ */
+function routeState(breakers: readonly CircuitBreaker[]): BreakerState | 'disabled' {
+  if (breakers.length === 0) return 'disabled';
+  const states = breakers.map((breaker) => breaker.snapshot().state);
+  if (states.includes('closed')) return 'closed';
+  return states.includes('half_open') ? 'half_open' : 'open';
+}
+
+export function createReadiness({ redis, breakers, timeoutMs }: ReadinessOptions): Readiness {
   let shuttingDown = false;
   return {
     get shuttingDown() {
@@ -70,7 +82,7 @@ export function createReadiness({ redis, breaker, timeoutMs }: ReadinessOptions)
     },
     async check() {
       const redisCheck: RedisCheck = redis ? await pingRedis(redis, timeoutMs) : { status: 'disabled' };
-      const breakerState = breaker ? breaker.snapshot().state : 'disabled';
+      const breakerState = routeState(breakers);
       const notReady = shuttingDown || redisCheck.status === 'down';
       const degraded = breakerState === 'open' || breakerState === 'half_open';
       return {

@@ -1,6 +1,7 @@
 // GET /metrics' JSON: the spec's shape (breaker, limiter, cache, streaming) plus cache and slot details.
 import type {
   CircuitBreaker,
+  CircuitBreakerSnapshot,
   ConcurrencyLimiter,
   ConcurrencySnapshot,
   RateLimiter,
@@ -22,20 +23,32 @@ export interface MetricsSnapshot {
   cache_enabled: boolean;
   cache: ResponseCacheSnapshot | null;
   streaming_enabled: boolean;
+  /** All upstreams' slots together. */
   upstream_concurrency: ConcurrencySnapshot;
+  /** Each upstream by name: its own breaker (null when breakers are off) and slots. */
+  upstreams: Record<
+    string,
+    { circuit_breaker: CircuitBreakerSnapshot | null; concurrency: ConcurrencySnapshot | null }
+  >;
 }
 
 export interface MetricsSources {
   config: GatewayConfig;
+  /** The default route's first upstream's breaker: the spec's `circuit_breaker`. */
   breaker: CircuitBreaker | undefined;
+  upstreams: ReadonlyArray<{
+    name: string;
+    breaker: CircuitBreaker | undefined;
+    concurrency: ConcurrencyLimiter | undefined;
+  }>;
   rateLimiter: RateLimiter | undefined;
   cache: ResponseCache | undefined;
-  concurrency: ConcurrencyLimiter;
+  concurrency: Pick<ConcurrencyLimiter, 'snapshot'>;
 }
 
 /** Reads every component now; a disabled one shows as `disabled` (and the spec's numbers), never a false 0. */
 export function metricsSnapshot(sources: MetricsSources): () => Promise<MetricsSnapshot> {
-  const { config, breaker, rateLimiter, cache, concurrency } = sources;
+  const { config, breaker, upstreams, rateLimiter, cache, concurrency } = sources;
   return async () => {
     const limiter = rateLimiter ? await rateLimiter.snapshot() : undefined;
     return {
@@ -58,6 +71,15 @@ export function metricsSnapshot(sources: MetricsSources): () => Promise<MetricsS
       cache: cache ? cache.snapshot() : null,
       streaming_enabled: config.streaming.enabled,
       upstream_concurrency: concurrency.snapshot(),
+      upstreams: Object.fromEntries(
+        upstreams.map((upstream) => [
+          upstream.name,
+          {
+            circuit_breaker: upstream.breaker?.snapshot() ?? null,
+            concurrency: upstream.concurrency?.snapshot() ?? null,
+          },
+        ]),
+      ),
     };
   };
 }

@@ -25,10 +25,14 @@ const BREAKER_TRANSITIONS: ReadonlyArray<readonly [BreakerState, BreakerState]> 
 
 /** The components read at scrape time; an absent one (disabled) exposes no series at all. */
 export interface MetricSources {
+  /** The default route's first upstream's breaker: the spec's one breaker, as before routing. */
   breaker?: CircuitBreaker | undefined;
+  /** Every upstream's breaker, for the per-upstream state. */
+  upstreams?: ReadonlyArray<{ name: string; breaker: CircuitBreaker | undefined }>;
   cache?: ResponseCache | undefined;
   rateLimiter?: RateLimiter | undefined;
-  concurrency?: ConcurrencyLimiter | undefined;
+  /** The upstream slots of all upstreams together. */
+  concurrency?: Pick<ConcurrencyLimiter, 'snapshot'> | undefined;
 }
 
 export interface PrometheusMetrics {
@@ -184,6 +188,9 @@ export function createPrometheusMetrics(): PrometheusMetrics {
         case 'cache-lookup':
           // Read from the cache's own counters at scrape time (see watch), so the two never disagree.
           return;
+        case 'route-failed':
+          // Each target's failure is counted by its own upstream-failure code; the route adds nothing.
+          return;
         default:
           return unhandled(event);
       }
@@ -191,7 +198,23 @@ export function createPrometheusMetrics(): PrometheusMetrics {
     retry: () => retries.inc(),
     rateLimited: () => rateLimitRejections.inc(),
     breakerTransition: (from, to) => breakerTransitions.inc({ from, to }),
-    watch({ breaker, cache, rateLimiter, concurrency }) {
+    watch({ breaker, upstreams = [], cache, rateLimiter, concurrency }) {
+      const guarded = upstreams.filter((upstream) => upstream.breaker !== undefined);
+      if (guarded.length > 0) {
+        new Gauge({
+          name: `${PREFIX}upstream_circuit_breaker_state`,
+          help: 'Circuit breaker state per upstream: 1 for the current state, 0 for the others.',
+          labelNames: ['upstream', 'state'] as const,
+          registers,
+          collect() {
+            for (const { name, breaker: own } of guarded) {
+              const current = own?.snapshot().state;
+              for (const state of BREAKER_STATES)
+                this.set({ upstream: name, state }, state === current ? 1 : 0);
+            }
+          },
+        });
+      }
       // Each is created only for a component that exists: a disabled one shows no series, not a false 0.
       if (breaker) {
         new Gauge({

@@ -12,10 +12,15 @@ export interface ChatCompletionsRouteOptions {
   drain: Drain;
 }
 
-/** Headers every chat answer carries: OpenAI's x-ratelimit-* family and x-cache (errors carry their own). */
+/**
+ * Headers every chat answer carries (errors carry their own): OpenAI's x-ratelimit-* family, x-cache,
+ * which upstream answered (none for a cache hit) and how many upstream calls this request made.
+ */
 function applyFacts(reply: FastifyReply, facts: CallFacts): void {
   if (facts.rateLimit) reply.headers(rateLimitHeaders(facts.rateLimit));
   reply.header('x-cache', facts.cache === 'HIT' ? 'HIT' : 'MISS');
+  if (facts.upstream !== undefined) reply.header('x-gateway-upstream', facts.upstream);
+  reply.header('x-gateway-attempts', String(facts.attempts));
 }
 
 export const chatCompletionsRoute: FastifyPluginAsync<ChatCompletionsRouteOptions> = async (app, options) => {

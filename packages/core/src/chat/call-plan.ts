@@ -1,6 +1,7 @@
 // Cache and coalescing: where a call's answer comes from — the cache, an identical call in flight, or its own.
 import type { ResponseCache } from '../cache/response-cache.js';
 import type { AnswerText } from '../completion/answer-text.js';
+import type { Route } from '../routing/route-table.js';
 import type { UpstreamBody } from '../upstream/upstream-client.js';
 import type { Admission, Admitted } from './admission.js';
 import type { ChatEventListener } from './chat-events.js';
@@ -13,13 +14,16 @@ import { asNonStream } from './prepare-request.js';
 export type AnswerSource =
   | { kind: 'hit'; text: AnswerText }
   /** Led by this call or joined: an identical call shared by everyone who asks while it runs. */
-  | { kind: 'flight'; flight: Flight }
+  | { kind: 'flight'; flight: Flight; leader: boolean }
   /** Not cached (no cache, or `no-store`): this call's own, admitted upstream call. */
-  | { kind: 'direct'; body: UpstreamBody; admitted: Admitted };
+  | { kind: 'direct'; body: UpstreamBody; admitted: Admitted; route: Route };
+
+/** What the plan knows of the call; who answered it (`upstream`, `attempts`) is added with the answer. */
+export type PlanFacts = Pick<CallFacts, 'rateLimit' | 'cache'>;
 
 export interface CallPlan {
   source: AnswerSource;
-  facts: CallFacts;
+  facts: PlanFacts;
 }
 
 export interface Planner {
@@ -28,7 +32,11 @@ export interface Planner {
    * rejects), so the plan's facts are final. `wants` is what the caller reads: it decides the kind of
    * flight a leader starts (a stream flight also serves JSON callers, and the other way round).
    */
-  plan(body: UpstreamBody, call: CallOptions, wants: 'json' | 'stream'): Promise<CallPlan>;
+  plan(
+    request: { body: UpstreamBody; route: Route },
+    call: CallOptions,
+    wants: 'json' | 'stream',
+  ): Promise<CallPlan>;
 }
 
 export interface PlannerOptions {
@@ -47,6 +55,7 @@ interface Leader {
   body: UpstreamBody;
   wants: 'json' | 'stream';
   admitted: Promise<Admitted>;
+  route: Route;
   call: CallOptions;
 }
 
@@ -64,7 +73,7 @@ export function createPlanner({
    * Admission was started before and is awaited inside, so the flight is registered in the same tick as
    * the lookup that found none: two identical requests can never both lead.
    */
-  function lead({ key, body, wants, admitted, call }: Leader): Flight {
+  function lead({ key, body, wants, admitted, route, call }: Leader): Flight {
     const { requestId } = call;
     const flight =
       wants === 'stream' && streamingEnabled
@@ -72,21 +81,23 @@ export function createPlanner({
             // Always ask for usage so the stored answer has it; each subscriber gets what it asked for.
             fetcher.stream(
               { ...body, stream: true, stream_options: { include_usage: true } },
-              { admitted, signal, requestId },
+              { admitted, route, signal, requestId },
             ),
           )
-        : Flight.json((signal) => fetcher.completion(asNonStream(body), { admitted, signal, requestId }));
+        : Flight.json((signal) =>
+            fetcher.completion(asNonStream(body), { admitted, route, signal, requestId }),
+          );
     flights.start(key, flight);
     return flight;
   }
 
   return {
-    async plan(body, call, wants) {
+    async plan({ body, route }, call, wants) {
       const mode = call.cache ?? 'default';
       if (!cache || mode === 'no-store') {
-        const admitted = await admission.admit(call);
+        const admitted = await admission.admit(call, route);
         return {
-          source: { kind: 'direct', body, admitted },
+          source: { kind: 'direct', body, admitted, route },
           facts: { rateLimit: admitted.rateLimit, cache: 'BYPASS' },
         };
       }
@@ -103,15 +114,15 @@ export function createPlanner({
       if (running) {
         cache.countCoalesced();
         return {
-          source: { kind: 'flight', flight: running },
+          source: { kind: 'flight', flight: running, leader: false },
           facts: { rateLimit: await admission.peek(call), cache: 'MISS' },
         };
       }
-      const admitted = admission.admit(call);
-      const flight = lead({ key, body, wants, admitted, call });
+      const admitted = admission.admit(call, route);
+      const flight = lead({ key, body, wants, admitted, route, call });
       void flight.done.then((answer) => (answer ? cache.store(key, answer.text) : undefined));
       const { rateLimit } = await admitted;
-      return { source: { kind: 'flight', flight }, facts: { rateLimit, cache: 'MISS' } };
+      return { source: { kind: 'flight', flight, leader: true }, facts: { rateLimit, cache: 'MISS' } };
     },
   };
 }

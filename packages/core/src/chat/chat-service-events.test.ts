@@ -7,6 +7,7 @@ import { completionOf, streamChunks } from '../../test/chat-calls.js';
 import { createMemoryCacheStore } from '../cache/memory-cache-store.js';
 import { createResponseCache } from '../cache/response-cache.js';
 import { createRetryPolicy } from '../resilience/retry-policy.js';
+import { singleUpstreamRoutes } from '../routing/single-upstream.js';
 import { createUpstreamClient } from '../upstream/upstream-client.js';
 import type { ChatEvent } from './chat-events.js';
 import { createChatService } from './chat-service.js';
@@ -28,8 +29,10 @@ function serviceWithEvents(options: { cache?: boolean } = {}) {
   let inFlight = 0;
   let started = 0;
   const chat = createChatService({
-    upstream: createUpstreamClient({ baseUrl: sim.baseUrl, timeoutMs: 5000 }),
-    defaultModel: 'sim/model',
+    routes: singleUpstreamRoutes({
+      client: createUpstreamClient({ baseUrl: sim.baseUrl, timeoutMs: 5000 }),
+      model: 'sim/model',
+    }),
     streamingEnabled: true,
     retry: createRetryPolicy({
       maxAttempts: 3,
@@ -122,6 +125,8 @@ describe('upstream-failure event', () => {
       {
         requestId: 'r2',
         model: 'sim/model',
+        // The route's one upstream, named `default` when it comes from the environment.
+        upstream: 'default',
         stream: false,
         code: 'upstream_error',
         latencyMs: expect.any(Number),

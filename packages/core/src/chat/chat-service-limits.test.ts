@@ -6,10 +6,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { completionOf, streamChunks } from '../../test/chat-calls.js';
 import { createMemoryCacheStore } from '../cache/memory-cache-store.js';
 import { createResponseCache } from '../cache/response-cache.js';
-import { createConcurrencyLimiter } from '../concurrency/concurrency-limiter.js';
+import { type ConcurrencyLimiter, createConcurrencyLimiter } from '../concurrency/concurrency-limiter.js';
 import { createRateLimiter } from '../rate-limit/rate-limiter.js';
-import { createCircuitBreaker } from '../resilience/circuit-breaker.js';
+import { type CircuitBreaker, createCircuitBreaker } from '../resilience/circuit-breaker.js';
 import { createRetryPolicy } from '../resilience/retry-policy.js';
+import { singleUpstreamRoutes } from '../routing/single-upstream.js';
 import { createUpstreamClient } from '../upstream/upstream-client.js';
 import { type ChatServiceOptions, createChatService } from './chat-service.js';
 
@@ -20,12 +21,23 @@ beforeAll(async () => {
 afterAll(async () => sim.close());
 afterEach(() => sim.reset());
 
-function service(overrides: Partial<ChatServiceOptions> = {}) {
+/** The service on one upstream; its breaker and slot limiter belong to that upstream. */
+function service(
+  overrides: Partial<ChatServiceOptions> & {
+    breaker?: CircuitBreaker;
+    concurrency?: ConcurrencyLimiter;
+  } = {},
+) {
+  const { breaker, concurrency, ...rest } = overrides;
   return createChatService({
-    upstream: createUpstreamClient({ baseUrl: sim.baseUrl, timeoutMs: 5000, streamIdleTimeoutMs: 200 }),
-    defaultModel: 'sim/model',
+    routes: singleUpstreamRoutes({
+      client: createUpstreamClient({ baseUrl: sim.baseUrl, timeoutMs: 5000, streamIdleTimeoutMs: 200 }),
+      model: 'sim/model',
+      breaker,
+      concurrency,
+    }),
     streamingEnabled: true,
-    ...overrides,
+    ...rest,
   });
 }
 

@@ -2,63 +2,54 @@
 import { type ChatCompletionRequest, GatewayError, withHeaders } from '@llm-gateway/contracts';
 import type { ResponseCache } from '../cache/response-cache.js';
 import { completionToChunks } from '../completion/completion-to-chunks.js';
-import type { ConcurrencyLimiter } from '../concurrency/concurrency-limiter.js';
 import { type RateLimiter, rateLimitHeaders } from '../rate-limit/rate-limiter.js';
-import type { CircuitBreaker } from '../resilience/circuit-breaker.js';
 import type { RetryPolicy } from '../resilience/retry-policy.js';
+import type { RouteTable } from '../routing/route-table.js';
 import type { StreamSource } from '../stream/stream-event.js';
-import type { UpstreamClient } from '../upstream/upstream-client.js';
 import { createAdmission } from './admission.js';
 import { cachedAnswer, cachedCompletion, freshAnswer, withUsageFlag } from './answer-shaping.js';
-import { type AnswerSource, type CallPlan, createPlanner } from './call-plan.js';
+import { type AnswerSource, type CallPlan, createPlanner, type PlanFacts } from './call-plan.js';
 import { type ChatEventListener, safeListener } from './chat-events.js';
 import { chatStreamOf, replaySource } from './chat-stream.js';
-import type { CallFacts, CallOptions, ChatAnswer, ChatService } from './chat-types.js';
-import { createFetcher } from './fetch-answer.js';
+import type { CallOptions, ChatAnswer, ChatService } from './chat-types.js';
+import { createFetcher, type Served } from './fetch-answer.js';
+import type { Flight } from './flight.js';
 import { listModels } from './list-models.js';
 import { asNonStream, wantsUsage, withModel } from './prepare-request.js';
 import { createUpstreamCall } from './upstream-call.js';
 
 export interface ChatServiceOptions {
-  upstream: UpstreamClient;
-  /** Used when a request names no model (`VITTE_LLM_MODEL`). */
-  defaultModel: string;
+  /** Where requests go: aliases → upstream targets, each upstream with its own breaker and slots. */
+  routes: RouteTable;
   /** With false, stream requests are served from one non-stream upstream call, replayed as SSE chunks. */
   streamingEnabled: boolean;
   /** Guards calls that reach the upstream (absent: no limit). */
   rateLimiter?: RateLimiter | undefined;
   /** A bucket per caller (`CallOptions.clientId`), checked before the shared one (absent: none). */
   clientRateLimiter?: RateLimiter | undefined;
-  /** Absent: one attempt per request. */
+  /** Absent: one attempt per target. */
   retry?: RetryPolicy | undefined;
-  /** Absent: no circuit breaker. */
-  breaker?: CircuitBreaker | undefined;
   /** Absent: no caching and no coalescing. */
   cache?: ResponseCache | undefined;
   /** Requests with more messages are refused with `invalid_request` before anything else (absent: no limit). */
   maxMessages?: number | undefined;
-  /**
-   * Bounds the calls that reach the upstream (absent: no bound). Taken after admission, held until the
-   * answer or the stream ends; cache hits and coalesced followers take no slot.
-   */
-  concurrency?: ConcurrencyLimiter | undefined;
   /** The one event stream logs and metrics subscribe to (see ChatEvent); a listener's error is swallowed. */
   onEvent?: ChatEventListener;
   now?: () => number;
 }
 
 /** An error after admission carries the rate-limit state the caller would otherwise get on its answer. */
-function withFacts(error: unknown, facts: CallFacts): unknown {
+function withFacts(error: unknown, facts: PlanFacts): unknown {
   return facts.rateLimit ? withHeaders(error, rateLimitHeaders(facts.rateLimit)) : error;
 }
 
 export function createChatService(options: ChatServiceOptions): ChatService {
-  const { upstream, defaultModel, streamingEnabled, maxMessages } = options;
+  const { routes, streamingEnabled, maxMessages } = options;
   const emit = safeListener(options.onEvent);
   const admission = createAdmission(options);
   const fetcher = createFetcher({
     call: createUpstreamCall(options),
-    concurrency: options.concurrency,
+    retry: options.retry,
     emit,
     now: options.now ?? performance.now.bind(performance),
   });
@@ -83,49 +74,66 @@ export function createChatService(options: ChatServiceOptions): ChatService {
     wants: 'json' | 'stream',
   ): Promise<CallPlan> {
     validate(request);
-    return planner.plan(withModel(request, defaultModel), call, wants);
+    const body = withModel(request, routes.defaultModel);
+    // An unknown model is refused here, before the cache or the rate limit: it costs nothing.
+    return planner.plan({ body, route: routes.resolve(body.model) }, call, wants);
   }
 
-  async function answerJson(source: AnswerSource, call: CallOptions, facts: CallFacts): Promise<ChatAnswer> {
+  async function answerJson(source: AnswerSource, call: CallOptions, facts: PlanFacts): Promise<ChatAnswer> {
     switch (source.kind) {
       case 'hit':
-        return cachedAnswer(source.text, facts);
-      case 'flight':
-        return freshAnswer(await source.flight.completionFor(call.signal), facts);
+        return cachedAnswer(source.text, { ...facts, upstream: undefined, attempts: 0 });
+      case 'flight': {
+        const answer = await source.flight.completionFor(call.signal);
+        return freshAnswer(answer, { ...facts, ...servedBy(source) });
+      }
       case 'direct': {
-        const { admitted, body } = source;
-        return freshAnswer(
-          await fetcher.completion(body, { admitted, signal: call.signal, requestId: call.requestId }),
-          facts,
-        );
+        const { admitted, body, route } = source;
+        const { answer, served } = await fetcher.completion(body, {
+          admitted,
+          route,
+          signal: call.signal,
+          requestId: call.requestId,
+        });
+        return freshAnswer(answer, { ...facts, ...served });
       }
       default:
         return unreachable(source);
     }
   }
 
-  /** The source of one caller's stream; resolves once its first event is in hand. */
+  /** The source of one caller's stream and who serves it; resolves once its first event is in hand. */
   async function openStream(
     source: AnswerSource,
     call: CallOptions,
     includeUsage: boolean,
-  ): Promise<StreamSource> {
+  ): Promise<{ source: StreamSource; served: Served }> {
     const { signal, requestId } = call;
     switch (source.kind) {
-      case 'hit':
-        return replaySource(completionToChunks(cachedCompletion(source.text), { includeUsage }));
+      case 'hit': {
+        const chunks = completionToChunks(cachedCompletion(source.text), { includeUsage });
+        return { source: replaySource(chunks), served: { upstream: undefined, attempts: 0 } };
+      }
       case 'direct': {
-        const { admitted, body } = source;
+        const { admitted, body, route } = source;
         if (streamingEnabled)
-          return fetcher.stream({ ...body, stream: true }, { admitted, signal, requestId });
-        const answer = await fetcher.completion(asNonStream(body), { admitted, signal, requestId });
-        return replaySource(completionToChunks(answer.completion, { includeUsage }));
+          return fetcher.stream({ ...body, stream: true }, { admitted, route, signal, requestId });
+        const { answer, served } = await fetcher.completion(asNonStream(body), {
+          admitted,
+          route,
+          signal,
+          requestId,
+        });
+        return { source: replaySource(completionToChunks(answer.completion, { includeUsage })), served };
       }
       case 'flight': {
         const { flight } = source;
         if (flight.kind === 'json') {
           const completion = withUsageFlag((await flight.completionFor(signal)).completion, false);
-          return replaySource(completionToChunks(completion, { includeUsage }));
+          return {
+            source: replaySource(completionToChunks(completion, { includeUsage })),
+            served: servedBy(source),
+          };
         }
         const subscription = flight.subscribe(includeUsage);
         try {
@@ -134,7 +142,7 @@ export function createChatService(options: ChatServiceOptions): ChatService {
           subscription.close();
           throw error;
         }
-        return subscription;
+        return { source: subscription, served: servedBy(source) };
       }
       default:
         return unreachable(source);
@@ -156,12 +164,12 @@ export function createChatService(options: ChatServiceOptions): ChatService {
       // Counted from here to the stream's end, however it ends (see chatStreamOf), or to a failure to open.
       emit({ type: 'stream-start', requestId });
       const ended = () => emit({ type: 'stream-end', requestId });
-      let facts: CallFacts | undefined;
+      let facts: PlanFacts | undefined;
       try {
         const planned = await plan(request, call, 'stream');
         facts = planned.facts;
-        const source = await openStream(planned.source, call, wantsUsage(request));
-        return chatStreamOf(source, facts, ended);
+        const { source, served } = await openStream(planned.source, call, wantsUsage(request));
+        return chatStreamOf(source, { ...facts, ...served }, ended);
       } catch (error) {
         ended();
         throw facts ? withFacts(error, facts) : error;
@@ -169,8 +177,14 @@ export function createChatService(options: ChatServiceOptions): ChatService {
     },
 
     validate,
-    listModels: (call) => listModels(upstream, defaultModel, call),
+    listModels: (call) => listModels(routes, call),
   };
+}
+
+/** A shared call's upstream; only its leader made the calls. */
+function servedBy(source: { flight: Flight; leader: boolean }): Served {
+  const served = source.flight.served;
+  return { upstream: served?.upstream, attempts: source.leader ? (served?.attempts ?? 0) : 0 };
 }
 
 function unreachable(value: never): never {

@@ -28,6 +28,10 @@ export interface CallFacts {
   /** The rate-limit bucket the caller can act on (its own when it has one), after this call. */
   rateLimit: RateLimitDecision | undefined;
   cache: CacheStatus;
+  /** The upstream that answered (a shared call's, for a follower); undefined for a cache hit. */
+  upstream: string | undefined;
+  /** Upstream calls this request made, retries and fallbacks together (0: a hit or a follower). */
+  attempts: number;
 }
 
 export interface ChatAnswer {

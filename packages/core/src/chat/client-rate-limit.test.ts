@@ -3,6 +3,7 @@ import { isGatewayError } from '@llm-gateway/contracts';
 import { startUpstreamSim, type UpstreamSim } from '@llm-gateway/upstream-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRateLimiter } from '../rate-limit/rate-limiter.js';
+import { singleUpstreamRoutes } from '../routing/single-upstream.js';
 import { createUpstreamClient } from '../upstream/upstream-client.js';
 import { createChatService } from './chat-service.js';
 
@@ -16,8 +17,10 @@ describe('clientRateLimiter', () => {
   it('refuses a caller over its own limit without spending the shared bucket; others go on', async () => {
     const shared = createRateLimiter({ requestsPerMinute: 10 });
     const chat = createChatService({
-      upstream: createUpstreamClient({ baseUrl: sim.baseUrl, timeoutMs: 5000 }),
-      defaultModel: 'sim/model',
+      routes: singleUpstreamRoutes({
+        client: createUpstreamClient({ baseUrl: sim.baseUrl, timeoutMs: 5000 }),
+        model: 'sim/model',
+      }),
       streamingEnabled: true,
       rateLimiter: shared,
       clientRateLimiter: createRateLimiter({ requestsPerMinute: 2 }),

@@ -1,7 +1,10 @@
-// The upstream step of a call: a concurrency slot, the guarded upstream call, its events, fresh answers marked.
-import { isGatewayError } from '@llm-gateway/contracts';
+// The upstream step of a call: the route's targets in order, each with its slot and guarded call; events; fresh answers marked.
+import { GatewayError, isGatewayError } from '@llm-gateway/contracts';
 import type { Answer } from '../completion/answer-text.js';
-import type { ConcurrencyLimiter, ReleaseSlot } from '../concurrency/concurrency-limiter.js';
+import type { ReleaseSlot } from '../concurrency/concurrency-limiter.js';
+import { classifyFailure } from '../resilience/failure-classifier.js';
+import type { RetryPolicy } from '../resilience/retry-policy.js';
+import type { Route, Target } from '../routing/route-table.js';
 import type { StreamEvent, StreamSource } from '../stream/stream-event.js';
 import type { UpstreamBody } from '../upstream/upstream-client.js';
 import type { Admitted } from './admission.js';
@@ -14,27 +17,30 @@ import type { OpenedStream, UpstreamCall } from './upstream-call.js';
 export interface FetchContext {
   /** A promise for a call whose admission is still running (a coalesced leader starts it first). */
   admitted: Admitted | Promise<Admitted>;
+  route: Route;
   signal: AbortSignal | undefined;
   requestId: string | undefined;
 }
 
+/** Who answered a call, and how many upstream calls it took (retries and fallbacks together). */
+export interface Served {
+  upstream: string | undefined;
+  attempts: number;
+}
+
 export interface Fetcher {
   /** The upstream's answer; its completion carries `usage.from_cache: false`. */
-  completion(body: UpstreamBody, context: FetchContext): Promise<Answer>;
+  completion(body: UpstreamBody, context: FetchContext): Promise<{ answer: Answer; served: Served }>;
   /**
-   * Opens the upstream stream (retries cover it until the first event): resolves with its first event in
-   * hand, the usage chunk marked `from_cache: false` as it passes.
+   * Opens the stream (retries and fallbacks cover it until the first event): resolves with its first
+   * event in hand, the usage chunk marked `from_cache: false` as it passes.
    */
-  stream(body: UpstreamBody, context: FetchContext): Promise<StreamSource>;
+  stream(body: UpstreamBody, context: FetchContext): Promise<{ source: StreamSource; served: Served }>;
 }
 
 export interface FetcherOptions {
   call: UpstreamCall;
-  /**
-   * Bounds the calls that reach the upstream (absent: no bound). Taken after admission, held until the
-   * answer or the stream ends.
-   */
-  concurrency?: ConcurrencyLimiter | undefined;
+  retry: RetryPolicy | undefined;
   emit: ChatEventListener;
   now: () => number;
 }
@@ -45,105 +51,143 @@ const noSlot: ReleaseSlot = () => {};
 interface CallRecord {
   model: string;
   stream: boolean;
-  /** After admission and the slot: the time the upstream path costs. */
+  /** After admission: the time the upstream path costs, fallbacks included. */
   started: number;
   signal: AbortSignal | undefined;
   requestId: string | undefined;
+  upstream: string | undefined;
 }
 
-export function createFetcher({ call, concurrency, emit, now }: FetcherOptions): Fetcher {
-  /**
-   * A slot for one upstream call, taken after admission on purpose: a call the breaker or the rate limit
-   * refuses is refused at once instead of queueing first, and only calls that will really go upstream
-   * wait. A call that gets no slot gives its breaker permit back.
-   */
-  async function admittedWithSlot(
-    context: FetchContext,
-  ): Promise<{ admitted: Admitted; release: ReleaseSlot }> {
-    const admitted = await context.admitted;
-    try {
-      return { admitted, release: concurrency ? await concurrency.acquire(context.signal) : noSlot };
-    } catch (error) {
-      admitted.permit?.release();
-      throw error;
-    }
-  }
+/** The failure a caller gets when no target answered: the last one's, naming the route when it had several. */
+function routeFailed(route: Route, last: unknown, tried: number): unknown {
+  if (route.size < 2 || !isGatewayError(last)) return last;
+  return new GatewayError(
+    last.code,
+    `All ${tried} targets of the route for '${route.alias}' failed; the last one: ${last.message}`,
+    {
+      status: last.status,
+      param: 'model',
+      ...(last.retryAfterMs === undefined ? {} : { retryAfterMs: last.retryAfterMs }),
+      ...(last.headers === undefined ? {} : { headers: { ...last.headers } }),
+      ...(last.upstreamStatus === undefined ? {} : { upstreamStatus: last.upstreamStatus }),
+      cause: last,
+    },
+  );
+}
 
+export function createFetcher({ call, retry, emit, now }: FetcherOptions): Fetcher {
   /** A caller who left is not an upstream failure: only failures the caller did not cause are reported. */
-  function failed(call: CallRecord, error: unknown) {
-    if (call.signal?.aborted) return;
+  function failed(record: CallRecord, error: unknown) {
+    if (record.signal?.aborted) return;
     emit({
       type: 'upstream-failure',
-      requestId: call.requestId,
-      model: call.model,
-      stream: call.stream,
+      requestId: record.requestId,
+      model: record.model,
+      upstream: record.upstream,
+      stream: record.stream,
       code: isGatewayError(error) ? error.code : 'internal_error',
-      latencyMs: now() - call.started,
+      latencyMs: now() - record.started,
     });
   }
 
-  function succeeded(call: CallRecord, attempts: number) {
+  function succeeded(record: CallRecord, attempts: number) {
     emit({
       type: 'upstream-success',
-      requestId: call.requestId,
-      model: call.model,
-      stream: call.stream,
-      latencyMs: now() - call.started,
+      requestId: record.requestId,
+      model: record.model,
+      upstream: record.upstream,
+      stream: record.stream,
+      latencyMs: now() - record.started,
       attempts,
     });
   }
 
-  function record(body: UpstreamBody, context: FetchContext, stream: boolean): CallRecord {
+  /**
+   * Tries the route's targets in order, each in its own slot, until one answers. A failure that another
+   * upstream may not share (see the classifier's `fallback`) moves to the next target; any other
+   * failure, or a caller who left, ends the call. The slot is handed to `run`'s result holder.
+   */
+  async function overTargets<T>(
+    context: FetchContext,
+    record: CallRecord,
+    run: (target: Target, attempt: Parameters<UpstreamCall['complete']>[2]) => Promise<T>,
+  ): Promise<{ value: T; release: ReleaseSlot; served: Served }> {
+    const targets = context.route.order(context.requestId);
+    const { signal, requestId } = context;
+    let attempts = 0;
+    const startedAt = retry?.now();
+    const tried: Array<{ upstream: string; code: string }> = [];
+    // No target left to try (their breakers opened since admission): the route's own refusal.
+    let last: unknown =
+      context.route.refusal(context.requestId) ??
+      new GatewayError('circuit_open', 'No upstream of this route takes calls now.');
+    for (const target of targets) {
+      const { name, concurrency } = target.upstream;
+      record.upstream = name;
+      let release = noSlot;
+      try {
+        if (concurrency) release = await concurrency.acquire(signal);
+        const value = await run(target, { signal, requestId, startedAt, attempted: () => (attempts += 1) });
+        return { value, release, served: { upstream: name, attempts } };
+      } catch (error) {
+        release();
+        last = error;
+        tried.push({ upstream: name, code: isGatewayError(error) ? error.code : 'internal_error' });
+        if (signal?.aborted || !classifyFailure(error).fallback) break;
+      }
+    }
+    if (tried.length > 1) emit({ type: 'route-failed', requestId, alias: context.route.alias, tried });
+    throw routeFailed(context.route, last, tried.length);
+  }
+
+  function recordOf(body: UpstreamBody, context: FetchContext, stream: boolean): CallRecord {
     return {
       model: body.model,
       stream,
       started: now(),
       signal: context.signal,
       requestId: context.requestId,
+      upstream: undefined,
     };
   }
 
   return {
     async completion(body, context) {
-      const { admitted, release } = await admittedWithSlot(context);
-      const upstreamCall = record(body, context, false);
-      let answer: Awaited<ReturnType<UpstreamCall['complete']>>;
+      // A refused admission is no upstream failure: it is thrown before anything is recorded.
+      await context.admitted;
+      const record = recordOf(body, context, false);
+      let outcome: { value: Answer; release: ReleaseSlot; served: Served };
       try {
-        answer = await call.complete(body, {
-          signal: context.signal,
-          requestId: context.requestId,
-          permit: admitted.permit,
-        });
+        outcome = await overTargets(context, record, (target, attempt) =>
+          call.complete(target, { ...body, model: target.model }, attempt),
+        );
       } catch (error) {
-        failed(upstreamCall, error);
+        failed(record, error);
         throw error;
-      } finally {
-        release();
       }
-      succeeded(upstreamCall, answer.attempts);
-      return { completion: withUsageFlag(answer.answer.completion, false), text: answer.answer.text };
+      outcome.release();
+      succeeded(record, outcome.served.attempts);
+      const { completion, text } = outcome.value;
+      return { answer: { completion: withUsageFlag(completion, false), text }, served: outcome.served };
     },
 
     async stream(body, context) {
-      const { admitted, release } = await admittedWithSlot(context);
+      await context.admitted;
+      const record = recordOf(body, context, true);
       const { signal } = context;
-      const upstreamCall = record(body, context, true);
-      // Held until the stream ends, however it ends; a caller that goes away frees it at once.
-      signal?.addEventListener('abort', release, { once: true });
-      let opened: OpenedStream;
+      let outcome: { value: OpenedStream; release: ReleaseSlot; served: Served };
       try {
-        opened = await call.openStream(body, {
-          signal,
-          requestId: context.requestId,
-          permit: admitted.permit,
-        });
+        outcome = await overTargets(context, record, (target, attempt) =>
+          call.openStream(target, { ...body, model: target.model }, attempt),
+        );
       } catch (error) {
-        // The attempts settled their own permits.
-        signal?.removeEventListener('abort', release);
-        release();
-        failed(upstreamCall, error);
+        failed(record, error);
         throw error;
       }
+      const { value: opened, served } = outcome;
+      // Held until the stream ends, however it ends; a caller that goes away frees it at once.
+      const release = outcome.release;
+      signal?.addEventListener('abort', release, { once: true });
       let { permit } = opened;
       let awaitingFirstToken = true;
       let finished = false;
@@ -160,12 +204,12 @@ export function createFetcher({ call, concurrency, emit, now }: FetcherOptions):
             type: 'first-chunk',
             requestId: context.requestId,
             model: body.model,
-            latencyMs: now() - upstreamCall.started,
+            latencyMs: now() - record.started,
           });
         }
         return markEventFresh(event);
       };
-      return {
+      const source: StreamSource = {
         start(sink) {
           if (opened.first) sink.event(fresh(opened.first));
           opened.stream.start({
@@ -174,14 +218,14 @@ export function createFetcher({ call, concurrency, emit, now }: FetcherOptions):
               permit?.success();
               permit = undefined;
               finish();
-              succeeded(upstreamCall, opened.attempts);
+              succeeded(record, served.attempts);
               sink.end();
             },
             fail(error) {
               permit?.fail(error);
               permit = undefined;
               finish();
-              failed(upstreamCall, error);
+              failed(record, error);
               sink.fail(error);
             },
           });
@@ -197,6 +241,7 @@ export function createFetcher({ call, concurrency, emit, now }: FetcherOptions):
           opened.stream.close();
         },
       };
+      return { source, served };
     },
   };
 }

@@ -65,7 +65,7 @@ function controlledProducer(events: StreamEvent[]) {
       sink = undefined;
     },
   };
-  async function produce(signal: AbortSignal): Promise<StreamSource> {
+  async function produce(signal: AbortSignal): Promise<{ source: StreamSource }> {
     signal.addEventListener(
       'abort',
       () => {
@@ -75,7 +75,7 @@ function controlledProducer(events: StreamEvent[]) {
       },
       { once: true },
     );
-    return source;
+    return { source };
   }
   const step = () => {
     released = Math.min(released + 1, events.length);

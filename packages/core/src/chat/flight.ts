@@ -4,6 +4,7 @@ import { type Answer, serializeAnswer } from '../completion/answer-text.js';
 import { ChunkAssembler } from '../completion/assemble-chunks.js';
 import type { StreamEvent, StreamSink, StreamSource } from '../stream/stream-event.js';
 import { isUsageChunk } from './answer-shaping.js';
+import type { Served } from './fetch-answer.js';
 
 type Produce<T> = (signal: AbortSignal) => Promise<T>;
 
@@ -50,6 +51,8 @@ export class Flight {
   readonly opened: Promise<void>;
   /** Everyone left and the call was aborted: a newcomer must start its own call, not join this one. */
   abandoned = false;
+  /** Who answered (known once the call opened): a follower reports the same upstream. */
+  served: Served | undefined;
   readonly #controller = new AbortController();
   readonly #events: StreamEvent[] = [];
   readonly #assembler = new ChunkAssembler();
@@ -77,20 +80,26 @@ export class Flight {
   readonly #finished: (answer: Answer | undefined) => void;
 
   /** A flight for one non-stream upstream call. */
-  static json(produce: Produce<Answer>): Flight {
+  static json(produce: Produce<{ answer: Answer; served?: Served }>): Flight {
     const flight = new Flight('json');
     produce(flight.#controller.signal).then(
-      (answer) => flight.#settle({ answer }),
+      ({ answer, served }) => {
+        flight.served = served;
+        flight.#settle({ answer });
+      },
       (error: unknown) => flight.#settle({ error }),
     );
     return flight;
   }
 
   /** A flight for one upstream stream; `produce` resolves once the stream's first event is in hand. */
-  static stream(produce: Produce<StreamSource>): Flight {
+  static stream(produce: Produce<{ source: StreamSource; served?: Served }>): Flight {
     const flight = new Flight('stream');
     produce(flight.#controller.signal).then(
-      (source) => source.start(flight.#sink),
+      ({ source, served }) => {
+        flight.served = served;
+        source.start(flight.#sink);
+      },
       (error: unknown) => flight.#settle({ error }),
     );
     return flight;

@@ -49,6 +49,12 @@ export interface CircuitBreaker {
    * reported with any transition this permit causes.
    */
   acquire(requestId?: string): BreakerPermit;
+  /**
+   * What `acquire` would throw now, without taking anything (not even the half-open probe): for a caller
+   * deciding whether to try this upstream at all. Undefined when a call would be let through.
+   * `requestId` is reported with the transition to half-open this check may make.
+   */
+  refusal(requestId?: string): GatewayError | undefined;
   /** Convenience: acquire, run, record the outcome (a failure through permit.fail). */
   execute<T>(fn: () => Promise<T>): Promise<T>;
   snapshot(): CircuitBreakerSnapshot;
@@ -176,6 +182,11 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
 
   return {
     acquire,
+    refusal(requestId) {
+      refresh(requestId);
+      if (state === 'open' || (state === 'half_open' && probeOut)) return refuse();
+      return undefined;
+    },
     async execute<T>(fn: () => Promise<T>): Promise<T> {
       const permit = acquire();
       let result: T;

@@ -7,11 +7,18 @@ export interface FailureClassification {
   retryable: boolean;
   /** The failure says the upstream is unhealthy, so it counts towards opening the circuit breaker. */
   breakerFailure: boolean;
+  /**
+   * Another upstream may answer where this one did not: the request moves to the route's next target.
+   * Never for the request's own fault (a 4xx the client caused) or a client that left.
+   */
+  fallback: boolean;
 }
 
-const NEITHER: FailureClassification = { retryable: false, breakerFailure: false };
-const BOTH: FailureClassification = { retryable: true, breakerFailure: true };
-const BREAKER_ONLY: FailureClassification = { retryable: false, breakerFailure: true };
+const NEITHER: FailureClassification = { retryable: false, breakerFailure: false, fallback: false };
+const BOTH: FailureClassification = { retryable: true, breakerFailure: true, fallback: true };
+const BREAKER_ONLY: FailureClassification = { retryable: false, breakerFailure: true, fallback: true };
+/** This upstream refused before any call was made (its breaker is open, its slots are full): try another. */
+const ELSEWHERE: FailureClassification = { retryable: false, breakerFailure: false, fallback: true };
 
 /** Upstream 5xx statuses worth another attempt; others (501, 505, …) will answer the same way again. */
 const RETRYABLE_UPSTREAM_STATUSES: ReadonlySet<number> = new Set([500, 502, 503, 504]);
@@ -41,18 +48,20 @@ function classifyCode(code: GatewayErrorCode, upstreamStatus: number | undefined
       // A garbled answer would likely be garbled again, but a healthy upstream does not send one.
       return BREAKER_ONLY;
     // The request's own fault, the client leaving, or the gateway's own refusals: nothing about upstream health.
+    case 'circuit_open':
+    case 'overloaded':
+      return ELSEWHERE;
     case 'upstream_client_error':
     case 'client_closed_request':
-    case 'circuit_open':
     case 'rate_limit_exceeded':
     case 'invalid_json':
     case 'invalid_request':
     case 'unsupported_media_type':
     case 'body_too_large':
     case 'not_found':
+    case 'model_not_found':
     case 'stream_not_found':
     case 'invalid_api_key':
-    case 'overloaded':
     case 'shutting_down':
     case 'internal_error':
       return NEITHER;

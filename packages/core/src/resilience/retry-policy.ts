@@ -33,7 +33,19 @@ export interface RetryOptions {
   onRetry?: (event: RetryEvent) => void;
 }
 
+export interface RetryExecuteOptions {
+  signal?: AbortSignal | undefined;
+  requestId?: string | undefined;
+  /**
+   * When the request's time budget began, on the policy's clock (default: now). A request that falls
+   * back to another upstream keeps one deadline across all of them.
+   */
+  startedAt?: number | undefined;
+}
+
 export interface RetryPolicy {
+  /** The policy's clock: what `startedAt` is measured on. */
+  now(): number;
   /**
    * Runs `fn` until it succeeds, a failure is not retryable, attempts or the deadline run out, or `signal` aborts.
    * `fn` gets the 1-based attempt number and the caller's signal. Rethrows the last error; an abort during a
@@ -41,7 +53,7 @@ export interface RetryPolicy {
    */
   execute<T>(
     fn: (attempt: number, signal: AbortSignal | undefined) => Promise<T>,
-    options?: { signal?: AbortSignal | undefined; requestId?: string | undefined },
+    options?: RetryExecuteOptions,
   ): Promise<T>;
 }
 
@@ -90,9 +102,10 @@ export function createRetryPolicy(options: RetryOptions): RetryPolicy {
   }
 
   return {
+    now: () => clock.now(),
     async execute(fn, executeOptions) {
       const signal = executeOptions?.signal;
-      const startedAt = clock.now();
+      const startedAt = executeOptions?.startedAt ?? clock.now();
       for (let attempt = 1; ; attempt += 1) {
         if (signal?.aborted) throw clientClosedError();
         try {

@@ -21,6 +21,8 @@ export interface UpstreamClientOptions {
   dispatcher?: Dispatcher;
   /** How long an idle connection of the client's own pool stays open for reuse (absent: undici's default). */
   keepAliveMs?: number | undefined;
+  /** Sent on every call to this upstream (the routes file's `headers`). */
+  headers?: Readonly<Record<string, string>> | undefined;
   /** Clock for Retry-After dates and stream deadlines. */
   now?: () => number;
 }
@@ -53,6 +55,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     baseUrl: options.baseUrl,
     apiKey: options.apiKey,
     ...(options.keepAliveMs === undefined ? {} : { keepAliveMs: options.keepAliveMs }),
+    headers: options.headers,
     ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
   });
 

@@ -28,6 +28,8 @@ export interface UpstreamHttpOptions {
   dispatcher?: Dispatcher;
   /** Idle time after which our own pool closes a kept-alive connection (absent: undici's default). */
   keepAliveMs?: number;
+  /** Sent on every call (e.g. OpenRouter's X-Title); the gateway's own headers win a clash. */
+  headers?: Readonly<Record<string, string>> | undefined;
 }
 
 function ignore(): void {}
@@ -74,12 +76,14 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
       bodyTimeout: 0,
     });
   const authorization = options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {};
+  const extra = options.headers ?? {};
   const jsonHeaders = {
+    ...extra,
     'content-type': 'application/json',
     accept: 'application/json, text/event-stream',
     ...authorization,
   };
-  const getHeaders = { accept: 'application/json', ...authorization };
+  const getHeaders = { ...extra, accept: 'application/json', ...authorization };
 
   async function send(
     { method, path, body }: { method: 'GET' | 'POST'; path: string; body: string | undefined },
