@@ -1,4 +1,4 @@
-// The push reader of upstream streams against the simulator: order, exact text, backpressure, close.
+// The push reader of upstream streams against the simulator: order, exact text, backpressure, close, abort, drain.
 import { startUpstreamSim, type UpstreamSim } from '@llm-gateway/upstream-sim';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { StreamEvent } from '../stream/stream-event.js';
@@ -102,5 +102,43 @@ describe('readUpstreamStream', () => {
     await sim.waitFor((s) => s.closedEarly === 1 && s.active === 0);
     const settled = await Promise.race([rec.outcome, new Promise((r) => setTimeout(() => r('silent'), 50))]);
     expect(settled).toBe('silent');
+  });
+
+  it('stops between the events of one read when the caller aborts in its callback, and closes the connection', async () => {
+    // One scripted string holding three events: written at once, so they normally arrive in one read.
+    const rest = [chunk('b'), chunk('c'), chunk('d', 'stop')].map((c) => JSON.stringify(c));
+    sim.enqueue({ kind: 'script', events: [TEXTS[0] ?? '', rest.join('\n\ndata: ')], delayMs: 20 });
+    const controller = new AbortController();
+    const stream = await client().openStream(body, { signal: controller.signal });
+    await stream.first();
+    const rec = recorder();
+    stream.start({
+      ...rec.sink,
+      event: (event) => {
+        rec.sink.event(event);
+        controller.abort();
+      },
+    });
+    expect(await rec.outcome).toBe('fail:client_closed_request');
+    expect(rec.events.map((e) => e.text)).toEqual([rest[0]]);
+    await sim.waitFor((s) => s.closedEarly === 1 && s.active === 0);
+  });
+
+  it('refuses a caller signal that is already aborted, and sends nothing upstream', async () => {
+    const opening = client().openStream(body, { signal: AbortSignal.abort() });
+    await expect(opening).rejects.toMatchObject({ code: 'client_closed_request' });
+    expect(sim.stats.chatRequests).toBe(0);
+  });
+
+  it('reads on after [DONE] rather than closing the connection, so it can be reused', async () => {
+    // The simulator sends its own [DONE] 30 ms after this one: closing at the first would cut it off.
+    sim.enqueue({ kind: 'script', events: [...TEXTS, '[DONE]'], delayMs: 30 });
+    const stream = await client().openStream(body);
+    await stream.first();
+    const rec = recorder();
+    stream.start(rec.sink);
+    expect(await rec.outcome).toBe('end');
+    await sim.waitFor((s) => s.active === 0);
+    expect(sim.stats.closedEarly).toBe(0);
   });
 });
