@@ -75,6 +75,11 @@ function routeFailed(route: Route, last: unknown, tried: number): unknown {
   );
 }
 
+/** The body as this target's upstream knows the model; the same object when the names agree (no copy). */
+function forTarget(body: UpstreamBody, target: Target): UpstreamBody {
+  return body.model === target.model ? body : { ...body, model: target.model };
+}
+
 export function createFetcher({ call, retry, emit, now }: FetcherOptions): Fetcher {
   /** A caller who left is not an upstream failure: only failures the caller did not cause are reported. */
   function failed(record: CallRecord, error: unknown) {
@@ -159,7 +164,7 @@ export function createFetcher({ call, retry, emit, now }: FetcherOptions): Fetch
       let outcome: { value: Answer; release: ReleaseSlot; served: Served };
       try {
         outcome = await overTargets(context, record, (target, attempt) =>
-          call.complete(target, { ...body, model: target.model }, attempt),
+          call.complete(target, forTarget(body, target), attempt),
         );
       } catch (error) {
         failed(record, error);
@@ -178,7 +183,7 @@ export function createFetcher({ call, retry, emit, now }: FetcherOptions): Fetch
       let outcome: { value: OpenedStream; release: ReleaseSlot; served: Served };
       try {
         outcome = await overTargets(context, record, (target, attempt) =>
-          call.openStream(target, { ...body, model: target.model }, attempt),
+          call.openStream(target, forTarget(body, target), attempt),
         );
       } catch (error) {
         failed(record, error);

@@ -9,16 +9,7 @@ import type {
   ChatCompletionToolCallDelta,
   ChatCompletionUsage,
 } from '@llm-gateway/contracts';
-
-/** The top-level fields every chunk and completion share; the rest are the provider's extras. */
-const ENVELOPE_FIELDS: ReadonlySet<string> = new Set([
-  'id',
-  'object',
-  'created',
-  'model',
-  'choices',
-  'usage',
-]);
+import { ENVELOPE_FIELDS } from './envelope-fields.js';
 
 /** Fields of a stream choice with a meaning of their own; any other field is kept as the provider's. */
 const CHOICE_FIELDS: ReadonlySet<string> = new Set(['index', 'delta', 'finish_reason', 'logprobs']);

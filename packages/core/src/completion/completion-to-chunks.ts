@@ -7,16 +7,7 @@ import type {
   ChatCompletionMessage,
   ChatCompletionToolCall,
 } from '@llm-gateway/contracts';
-
-/** The top-level fields a chunk builds itself; every other field of the completion rides on each chunk. */
-const ENVELOPE_FIELDS: ReadonlySet<string> = new Set([
-  'id',
-  'object',
-  'created',
-  'model',
-  'choices',
-  'usage',
-]);
+import { ENVELOPE_FIELDS } from './envelope-fields.js';
 
 /** Message fields a provider streams before the answer (DeepSeek, OpenRouter): replayed first, as sent. */
 const REASONING_FIELDS: ReadonlySet<string> = new Set([

@@ -20,6 +20,8 @@ export class SmoothWeightedRoundRobin {
    * by their score (the next most due), so a fallback inside the level also follows the weights.
    */
   order(available: (index: number) => boolean): number[] {
+    // A level of one (every route from the environment): nothing to balance.
+    if (this.#weights.length === 1) return available(0) ? [0] : [];
     const candidates: number[] = [];
     let total = 0;
     for (let i = 0; i < this.#weights.length; i += 1) {
