@@ -21,9 +21,14 @@ export function withUsageFlag(completion: ChatCompletion, fromCache: boolean): C
 
 /** A fresh (or coalesced) answer: its completion is at hand, its text is joined only if REST asks. */
 export function freshAnswer(answer: Answer, facts: CallFacts): ChatAnswer {
+  let completion: ChatCompletion | undefined;
   return {
     facts,
-    completion: withUsageFlag(answer.completion, false),
+    // REST sends the text; only a caller that wants the value (tRPC) pays for the copy.
+    get completion() {
+      completion ??= withUsageFlag(answer.completion, false);
+      return completion;
+    },
     get json() {
       return answerJson(answer.text, false);
     },

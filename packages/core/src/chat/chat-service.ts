@@ -124,7 +124,10 @@ export function createChatService(options: ChatServiceOptions): ChatService {
           signal,
           requestId,
         });
-        return { source: replaySource(completionToChunks(answer.completion, { includeUsage })), served };
+        return {
+          source: replaySource(completionToChunks(withUsageFlag(answer.completion, false), { includeUsage })),
+          served,
+        };
       }
       case 'flight': {
         const { flight } = source;

@@ -8,7 +8,7 @@ import type { Route, Target } from '../routing/route-table.js';
 import type { StreamEvent, StreamSource } from '../stream/stream-event.js';
 import type { UpstreamBody } from '../upstream/upstream-client.js';
 import type { Admitted } from './admission.js';
-import { markEventFresh, withUsageFlag } from './answer-shaping.js';
+import { markEventFresh } from './answer-shaping.js';
 import type { ChatEventListener } from './chat-events.js';
 import { hasAnswerContent } from './chunk-content.js';
 import type { OpenedStream, UpstreamCall } from './upstream-call.js';
@@ -29,7 +29,7 @@ export interface Served {
 }
 
 export interface Fetcher {
-  /** The upstream's answer; its completion carries `usage.from_cache: false`. */
+  /** The upstream's answer as it sent it (its consumers add `usage.from_cache`). */
   completion(body: UpstreamBody, context: FetchContext): Promise<{ answer: Answer; served: Served }>;
   /**
    * Opens the stream (retries and fallbacks cover it until the first event): resolves with its first
@@ -122,10 +122,7 @@ export function createFetcher({ call, retry, emit, now }: FetcherOptions): Fetch
     let attempts = 0;
     const startedAt = retry?.now();
     const tried: Array<{ upstream: string; code: string }> = [];
-    // No target left to try (their breakers opened since admission): the route's own refusal.
-    let last: unknown =
-      context.route.refusal(context.requestId) ??
-      new GatewayError('circuit_open', 'No upstream of this route takes calls now.');
+    let last: unknown;
     for (const target of targets) {
       const { name, concurrency } = target.upstream;
       record.upstream = name;
@@ -140,6 +137,14 @@ export function createFetcher({ call, retry, emit, now }: FetcherOptions): Fetch
         tried.push({ upstream: name, code: isGatewayError(error) ? error.code : 'internal_error' });
         if (signal?.aborted || !classifyFailure(error).fallback) break;
       }
+    }
+    // No target was left to try (their breakers opened since admission): the route's own refusal.
+    // Built only here: an error captures a stack, which cost measurably when made for every call.
+    if (tried.length === 0) {
+      throw (
+        context.route.refusal(requestId) ??
+        new GatewayError('circuit_open', 'No upstream of this route takes calls now.')
+      );
     }
     if (tried.length > 1) emit({ type: 'route-failed', requestId, alias: context.route.alias, tried });
     throw routeFailed(context.route, last, tried.length);
@@ -173,7 +178,7 @@ export function createFetcher({ call, retry, emit, now }: FetcherOptions): Fetch
       outcome.release();
       succeeded(record, outcome.served.attempts);
       const { completion, text } = outcome.value;
-      return { answer: { completion: withUsageFlag(completion, false), text }, served: outcome.served };
+      return { answer: { completion, text }, served: outcome.served };
     },
 
     async stream(body, context) {

@@ -112,6 +112,17 @@ function buildRoute(alias: string, levels: Level[]): Route {
   };
 }
 
+/** A model passed through as sent: one target, nothing to balance, built cheaply for every such call. */
+function passthroughRoute(alias: string, upstream: Upstream): Route {
+  const target: Target = { upstream, model: alias };
+  return {
+    alias,
+    size: 1,
+    order: (requestId) => (admits(target, requestId) ? [target] : []),
+    refusal: (requestId) => upstream.breaker?.refusal(requestId),
+  };
+}
+
 function levelsOf(spec: RouteSpec, upstreams: ReadonlyMap<string, Upstream>): Level[] {
   const byPriority = new Map<number, { targets: Target[]; weights: number[] }>();
   for (const target of spec.targets) {
@@ -148,14 +159,7 @@ export function createRouteTable(options: RouteTableOptions): RouteTable {
     resolve(model) {
       const route = routes.get(model);
       if (route) return route;
-      if (options.passthroughUnknownModels) {
-        return buildRoute(model, [
-          {
-            targets: [{ upstream: passthroughUpstream, model }],
-            balancer: new SmoothWeightedRoundRobin([1]),
-          },
-        ]);
-      }
+      if (options.passthroughUnknownModels) return passthroughRoute(model, passthroughUpstream);
       throw new GatewayError(
         'model_not_found',
         `The model '${model}' does not exist on this gateway; GET /v1/models lists the ones it serves.`,
