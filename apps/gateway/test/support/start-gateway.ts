@@ -7,6 +7,7 @@ import { type GatewayConfig, parseConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { createServices, type GatewayServices } from '../../src/services.js';
 import { createLogCapture, type LogCapture } from './log-capture.js';
+import { postChat } from './post-chat.js';
 
 /** The upstream key tests configure; it must never show up in a response or a log line. */
 export const UPSTREAM_KEY = 'sk-upstream-test-4f1c9a7e2b';
@@ -70,12 +71,7 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<T
     config,
     logs,
     openai,
-    post: (body, headers = {}) =>
-      fetch(`${url}/v1/chat/completions`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...headers },
-        body: typeof body === 'string' ? body : JSON.stringify(body),
-      }),
+    post: (body, headers = {}) => postChat(url, body, headers),
     close: async () => {
       await app.close();
       await sim.close();

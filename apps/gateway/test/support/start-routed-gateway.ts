@@ -12,6 +12,7 @@ import { type GatewayConfig, parseConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { createServices } from '../../src/services.js';
 import { createLogCapture, type LogCapture } from './log-capture.js';
+import { postChat } from './post-chat.js';
 
 /** One upstream entry of the file, as issue 14 declares it. */
 export interface UpstreamEntry {
@@ -177,12 +178,7 @@ export async function startRoutedGateway(options: StartRoutedGatewayOptions): Pr
     config,
     logs,
     openai,
-    post: (body, headers = {}) =>
-      fetch(`${url}/v1/chat/completions`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...headers },
-        body: JSON.stringify(body),
-      }),
+    post: (body, headers = {}) => postChat(url, body, headers),
     calls: () => Object.fromEntries(names.map((name) => [name, sims[name]?.stats.chatRequests ?? 0])),
     metrics: async () => (await (await fetch(`${url}/metrics`)).json()) as Record<string, unknown>,
     prometheus: async () => (await fetch(`${url}/metrics/prometheus`)).text(),
