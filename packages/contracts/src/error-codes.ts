@@ -5,6 +5,7 @@ export type TrpcErrorCode =
   | 'BAD_REQUEST'
   | 'UNAUTHORIZED'
   | 'NOT_FOUND'
+  | 'FORBIDDEN'
   | 'PAYLOAD_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'TOO_MANY_REQUESTS'
@@ -32,7 +33,15 @@ export const ERROR_CODES = {
   model_not_found: { status: 404, type: 'invalid_request_error', trpc: 'NOT_FOUND' },
   /** A tRPC stream id that is unknown, expired or already used (streams start exactly once). */
   stream_not_found: { status: 404, type: 'invalid_request_error', trpc: 'NOT_FOUND' },
+  /** A resumable stream past its keep time (STREAM_RESUME_TTL_S): its events are gone, start again. */
+  stream_expired: { status: 410, type: 'invalid_request_error', trpc: 'NOT_FOUND' },
   invalid_api_key: { status: 401, type: 'invalid_request_error', trpc: 'UNAUTHORIZED' },
+  /** The key may not use this model or read this data (its `models` list, a non-admin asking for another key). */
+  permission_denied: { status: 403, type: 'invalid_request_error', trpc: 'FORBIDDEN' },
+  /** The key's daily or monthly budget is spent (as OpenAI answers a spent quota); until the period resets. */
+  insufficient_quota: { status: 429, type: 'insufficient_quota', trpc: 'TOO_MANY_REQUESTS' },
+  /** The key's (or the gateway's) tokens-per-minute bucket cannot cover the request's estimate. */
+  token_rate_limit_exceeded: { status: 429, type: 'tokens', trpc: 'TOO_MANY_REQUESTS' },
   rate_limit_exceeded: { status: 429, type: 'requests', trpc: 'TOO_MANY_REQUESTS' },
   /** An upstream 4xx, passed through with the upstream's status and message. */
   upstream_client_error: { status: 400, type: 'invalid_request_error', trpc: 'BAD_REQUEST' },
@@ -47,6 +56,8 @@ export const ERROR_CODES = {
   circuit_open: { status: 503, type: 'service_unavailable', trpc: 'SERVICE_UNAVAILABLE' },
   overloaded: { status: 503, type: 'service_unavailable', trpc: 'SERVICE_UNAVAILABLE' },
   shutting_down: { status: 503, type: 'service_unavailable', trpc: 'SERVICE_UNAVAILABLE' },
+  /** Redis is unreachable and RATE_LIMIT_REDIS_DOWN=closed: calls are refused until it is back. */
+  rate_limiter_unavailable: { status: 503, type: 'service_unavailable', trpc: 'SERVICE_UNAVAILABLE' },
   client_closed_request: { status: 499, type: 'invalid_request_error', trpc: 'CLIENT_CLOSED_REQUEST' },
   internal_error: { status: 500, type: 'server_error', trpc: 'INTERNAL_SERVER_ERROR' },
 } as const satisfies Record<string, ErrorCodeEntry>;

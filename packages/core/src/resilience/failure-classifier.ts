@@ -61,6 +61,11 @@ function classifyCode(code: GatewayErrorCode, upstreamStatus: number | undefined
     case 'not_found':
     case 'model_not_found':
     case 'stream_not_found':
+    case 'stream_expired':
+    case 'permission_denied':
+    case 'insufficient_quota':
+    case 'token_rate_limit_exceeded':
+    case 'rate_limiter_unavailable':
     case 'invalid_api_key':
     case 'shutting_down':
     case 'internal_error':
