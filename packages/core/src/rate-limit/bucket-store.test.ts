@@ -74,6 +74,30 @@ function describeBucketStoreContract(name: string, makeStore: () => BucketStore)
       expect(results.filter((result) => result.allowed)).toHaveLength(20);
     });
 
+    it('takes a cost of many tokens only when the bucket holds all of it', async () => {
+      const store = makeStore();
+      const bucket = { capacity: 1000, refillPerMs: NO_REFILL };
+      expect(await store.take('k', { ...bucket, cost: 700 })).toMatchObject({ allowed: true, tokens: 300 });
+      const refused = await store.take('k', { ...bucket, cost: 301 });
+      expect(refused.allowed).toBe(false);
+      expect(refused.tokens).toBeCloseTo(300, 5);
+      expect((await store.take('k', { ...bucket, cost: 300 })).allowed).toBe(true);
+    });
+
+    it('settles: a refund up to capacity, a charge into debt down to -capacity', async () => {
+      const store = makeStore();
+      const bucket = { capacity: 1000, refillPerMs: NO_REFILL };
+      await store.take('k', { ...bucket, cost: 900 });
+      const refunded = await store.take('k', { ...bucket, cost: -600, settle: true });
+      expect(refunded.allowed).toBe(true);
+      expect(refunded.tokens).toBeCloseTo(700, 5);
+      expect((await store.take('k', { ...bucket, cost: -5000, settle: true })).tokens).toBeCloseTo(1000, 5);
+      const charged = await store.take('k', { ...bucket, cost: 1400, settle: true });
+      expect(charged.tokens).toBeCloseTo(-400, 5);
+      expect((await store.take('k', { ...bucket, cost: 0 })).allowed).toBe(false);
+      expect((await store.take('k', { ...bucket, cost: 9000, settle: true })).tokens).toBeCloseTo(-1000, 5);
+    });
+
     it("reports its clock's time", async () => {
       const result = await makeStore().take('k', { capacity: 1, refillPerMs: NO_REFILL, cost: 0 });
       expect(Math.abs(result.nowMs - Date.now())).toBeLessThan(5000);

@@ -2,7 +2,7 @@
 
 /** What a store reports after one call. */
 export interface BucketResult {
-  /** cost 1: whether the token was taken. cost 0: whether a token is available now. */
+  /** cost > 0: whether the tokens were taken. cost 0: whether a token is available now. A settle is always allowed. */
   allowed: boolean;
   /** Tokens left after this call (fractional). */
   tokens: number;
@@ -14,13 +14,21 @@ export interface BucketResult {
 export interface BucketParams {
   capacity: number;
   refillPerMs: number;
-  /** 1 takes a token if one is there; 0 peeks without spending or writing. */
-  cost: 0 | 1;
+  /**
+   * Tokens to spend: taken only if the bucket holds them all (a request costs 1; a token-limit
+   * reservation its estimate); 0 peeks without spending or writing.
+   */
+  cost: number;
+  /**
+   * Settles a reservation afterwards: `cost` is applied whatever the balance (negative: a refund, capped
+   * at capacity; positive: a charge that may leave the bucket in debt, down to -capacity).
+   */
+  settle?: boolean;
 }
 
 /** Where buckets live. Every call is atomic per key: concurrent callers never both get the last token. */
 export interface BucketStore {
   readonly backend: 'memory' | 'redis';
-  /** cost 1 = take a token if one is there; cost 0 = peek without spending or writing. */
+  /** Takes `cost` tokens if the bucket holds them (0 = peek), or settles (see BucketParams). */
   take(key: string, params: BucketParams): Promise<BucketResult>;
 }

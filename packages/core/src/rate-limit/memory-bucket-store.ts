@@ -1,7 +1,7 @@
 // The in-memory bucket store: per-process buckets in a bounded, least-recently-used map.
 import { type Clock, systemClock } from '../resilience/clock.js';
 import type { BucketStore } from './bucket-store.js';
-import { type BucketState, fullBucket, hasTokens, refill, takeTokens } from './token-bucket.js';
+import { type BucketState, fullBucket, hasTokens, refill, settleTokens, takeTokens } from './token-bucket.js';
 
 /** Default bound on tracked keys: enough for per-key limits without letting key churn grow memory forever. */
 export const DEFAULT_MAX_KEYS = 10_000;
@@ -35,10 +35,15 @@ export function createMemoryBucketStore(options: MemoryBucketStoreOptions = {}):
 
   return {
     backend: 'memory',
-    take(key, { capacity, refillPerMs, cost }) {
+    take(key, { capacity, refillPerMs, cost, settle }) {
       const nowMs = clock.now();
       const stored = buckets.get(key);
       const current = refill(stored ?? fullBucket(capacity, nowMs), nowMs, { capacity, refillPerMs });
+      if (settle === true) {
+        const state = settleTokens(current, cost, capacity);
+        remember(key, state);
+        return Promise.resolve({ allowed: true, tokens: state.tokens, nowMs });
+      }
       if (cost === 0) {
         return Promise.resolve({ allowed: hasTokens(current.tokens, 1), tokens: current.tokens, nowMs });
       }

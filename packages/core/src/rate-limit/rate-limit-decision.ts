@@ -16,14 +16,21 @@ export interface RateLimitDecision {
   retryAfterMs: number;
 }
 
-/** Turns a store's result into a decision for a bucket of `capacity` refilling at `refillPerMs`. */
-export function toDecision(result: BucketResult, capacity: number, refillPerMs: number): RateLimitDecision {
+/**
+ * Turns a store's result into a decision for a bucket of `capacity` refilling at `refillPerMs`; a
+ * refused `cost` waits until the bucket holds all of it.
+ */
+export function toDecision(
+  result: BucketResult,
+  { capacity, refillPerMs }: { capacity: number; refillPerMs: number },
+  cost = 1,
+): RateLimitDecision {
   return {
     allowed: result.allowed,
     limit: capacity,
     remaining: wholeTokens(result.tokens),
     resetMs: msUntilTokens(result.tokens, capacity, refillPerMs),
-    retryAfterMs: result.allowed ? 0 : msUntilTokens(result.tokens, 1, refillPerMs),
+    retryAfterMs: result.allowed ? 0 : msUntilTokens(result.tokens, Math.max(1, cost), refillPerMs),
   };
 }
 

@@ -40,6 +40,13 @@ export interface RateLimiter {
   take(key?: string, requestId?: string): Promise<RateLimitDecision>;
   /** The same decision without spending a token (for answers that cost no upstream call, e.g. cache hits). */
   peek(key?: string): Promise<RateLimitDecision>;
+  /**
+   * Spends `cost` tokens of `key`'s bucket if it holds them all (a token limit's reservation of an
+   * estimate); a refusal spends nothing.
+   */
+  reserve(key: string, cost: number, requestId?: string): Promise<RateLimitDecision>;
+  /** After the call: `delta` more tokens (or fewer when negative, a refund), whatever the balance. */
+  settle(key: string, delta: number): Promise<void>;
   /** The global bucket's state. Bounded in time by the Redis client's commandTimeout. */
   snapshot(): Promise<RateLimiterSnapshot>;
 }
@@ -96,16 +103,23 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
 
   const decide = async (key: string, cost: BucketParams['cost']): Promise<RateLimitDecision> => {
     const result = await store.take(key, { capacity, refillPerMs, cost });
-    return toDecision(result, capacity, refillPerMs);
+    return toDecision(result, { capacity, refillPerMs }, cost);
+  };
+
+  const spend = async (key: string, cost: number, requestId: string | undefined) => {
+    const decision = await decide(key, cost);
+    if (!decision.allowed) emit({ type: 'limited', key, retryAfterMs: decision.retryAfterMs, requestId });
+    return decision;
   };
 
   return {
-    async take(key = GLOBAL_RATE_LIMIT_KEY, requestId?: string) {
-      const decision = await decide(key, 1);
-      if (!decision.allowed) emit({ type: 'limited', key, retryAfterMs: decision.retryAfterMs, requestId });
-      return decision;
-    },
+    take: (key = GLOBAL_RATE_LIMIT_KEY, requestId?: string) => spend(key, 1, requestId),
     peek: (key = GLOBAL_RATE_LIMIT_KEY) => decide(key, 0),
+    reserve: (key, cost, requestId) => spend(key, Math.max(0, cost), requestId),
+    async settle(key, delta) {
+      if (delta === 0) return;
+      await store.take(key, { capacity, refillPerMs, cost: delta, settle: true });
+    },
     async snapshot() {
       const result = await store.take(GLOBAL_RATE_LIMIT_KEY, { capacity, refillPerMs, cost: 0 });
       return {

@@ -13,6 +13,8 @@ const COMMAND_NAME = 'llmGatewayTokenBucket';
  * atomic step. `TIME` (not the callers' clocks) makes instances with skewed clocks agree; Redis ≥ 5
  * replicates the script's effects, so a non-deterministic read before a write is allowed.
  * A peek (cost 0) and a refusal write nothing: the stored state already implies the refilled one.
+ * A take needs all of `cost` (at least one token); a settle (ARGV[6] = 1) applies `cost` whatever the
+ * balance, as token-bucket.ts's settleTokens does.
  * Numbers go back as '%.17g' strings because Redis truncates Lua numbers in replies to integers.
  */
 const TOKEN_BUCKET_LUA = `
@@ -21,6 +23,7 @@ local refill_per_ms = tonumber(ARGV[2])
 local cost = tonumber(ARGV[3])
 local epsilon = tonumber(ARGV[4])
 local margin_ms = tonumber(ARGV[5])
+local settle = tonumber(ARGV[6])
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + tonumber(time[2]) / 1000
 local stored = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
@@ -34,9 +37,14 @@ local elapsed = now - ts
 if elapsed < 0 then elapsed = 0 end
 tokens = math.min(capacity, tokens + elapsed * refill_per_ms)
 local allowed = 0
-if tokens + epsilon >= 1 then allowed = 1 end
-if cost > 0 and allowed == 1 then
-  tokens = math.max(0, tokens - cost)
+if settle == 1 then
+  allowed = 1
+  tokens = math.min(capacity, math.max(-capacity, tokens - cost))
+else
+  if tokens + epsilon >= math.max(cost, 1) then allowed = 1 end
+  if cost > 0 and allowed == 1 then tokens = math.max(0, tokens - cost) end
+end
+if (cost ~= 0 and allowed == 1) then
   redis.call('HSET', KEYS[1], 'tokens', string.format('%.17g', tokens), 'ts', string.format('%.17g', now))
   redis.call('PEXPIRE', KEYS[1], math.ceil((capacity - tokens) / refill_per_ms) + margin_ms)
 end
@@ -51,6 +59,7 @@ interface TokenBucketCommand {
     cost: string,
     epsilon: string,
     marginMs: string,
+    settle: string,
   ): Promise<unknown>;
 }
 
@@ -74,7 +83,7 @@ export function createRedisBucketStore(options: RedisBucketStoreOptions): Bucket
 
   return {
     backend: 'redis',
-    async take(key, { capacity, refillPerMs, cost }) {
+    async take(key, { capacity, refillPerMs, cost, settle }) {
       const reply = await redis[COMMAND_NAME](
         keyPrefix + key,
         String(capacity),
@@ -82,6 +91,7 @@ export function createRedisBucketStore(options: RedisBucketStoreOptions): Bucket
         String(cost),
         String(TOKEN_EPSILON),
         String(EXPIRY_MARGIN_MS),
+        settle === true ? '1' : '0',
       );
       return parseReply(reply);
     },

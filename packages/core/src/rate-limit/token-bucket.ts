@@ -1,6 +1,6 @@
 // Token-bucket arithmetic: pure functions shared by the in-memory store and the limiter's decisions.
 
-/** One bucket: how many tokens it held at `updatedMs` (fractional, between 0 and capacity). */
+/** One bucket: how many tokens it held at `updatedMs` (fractional, at most capacity; below 0 only after a settle). */
 export interface BucketState {
   tokens: number;
   updatedMs: number;
@@ -54,6 +54,14 @@ export interface TakeOutcome {
 export function takeTokens(state: BucketState, cost: number): TakeOutcome {
   if (!hasTokens(state.tokens, cost)) return { allowed: false, state };
   return { allowed: true, state: { tokens: Math.max(0, state.tokens - cost), updatedMs: state.updatedMs } };
+}
+
+/**
+ * Applies a settle: a refund (negative cost) up to capacity, or a charge past zero into debt, bounded at
+ * -capacity so one huge answer cannot lock a key out for longer than two refills.
+ */
+export function settleTokens(state: BucketState, cost: number, capacity: number): BucketState {
+  return { tokens: Math.min(capacity, Math.max(-capacity, state.tokens - cost)), updatedMs: state.updatedMs };
 }
 
 /** Whole milliseconds (rounded up) until a bucket holding `tokens` holds `wanted`; 0 if it already does. */
