@@ -31,8 +31,14 @@ export {
   type RateLimitDecision,
   type RateLimiter,
   type RateLimiterEvent,
+  type RateLimiterSnapshot,
   rateLimitHeaders,
 } from './rate-limit/rate-limiter.js';
+export type { BucketBackend, RedisDownPolicy } from './rate-limit/redis-down-policy.js';
+export { isRedisUsable } from './rate-limit/redis-usable.js';
+export { createRedisConnection, type RedisConnection } from './redis/redis-connection.js';
+export { hashTagged } from './redis/redis-keys.js';
+export type { RedisNodeAddress, RedisTopology, RedisTopologyKind } from './redis/redis-topology.js';
 export {
   type BreakerState,
   type CircuitBreaker,

@@ -257,7 +257,9 @@ export function createPrometheusMetrics(): PrometheusMetrics {
           registers,
           async collect() {
             try {
-              this.set((await rateLimiter.snapshot()).tokens_available);
+              const tokens = (await rateLimiter.snapshot()).tokens_available;
+              // null: the `open` or `closed` policy decides during a Redis outage, no bucket to read.
+              if (tokens !== null) this.set(tokens);
             } catch {
               // A failed read keeps the last value: the scrape itself must not fail.
             }

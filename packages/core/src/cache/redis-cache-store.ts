@@ -1,6 +1,7 @@
 // The Redis cache store: GET / SET PX shared by every gateway instance; a down or frozen Redis is a miss.
-import type { Redis } from 'ioredis';
 import { isRedisUsable } from '../rate-limit/redis-usable.js';
+import type { RedisConnection } from '../redis/redis-connection.js';
+import { withDeadline } from '../redis/with-deadline.js';
 import type { CacheStore, CacheStoreEvent } from './cache-store.js';
 import { ttlToMs } from './cache-ttl.js';
 
@@ -8,20 +9,22 @@ import { ttlToMs } from './cache-ttl.js';
 export const DEFAULT_REDIS_CACHE_TIMEOUT_MS = 1000;
 
 export interface RedisCacheStoreOptions {
-  /** A connected client; createRedisClient's profile bounds each command with commandTimeout. */
-  redis: Redis;
+  /** A connected client or Cluster; createRedisConnection's profile bounds each try with commandTimeout. */
+  redis: RedisConnection;
   /** Receives 'unavailable' once when Redis starts failing and 'recovered' once when it answers again. */
   onEvent?: (event: CacheStoreEvent) => void;
   /**
-   * Bound on one get or set, in ms, enforced by the store; default 1000. The client's commandTimeout
-   * normally fires first; this keeps the "never hangs" promise for a client created without one.
+   * Bound on one get or set, in ms, enforced by the store; default 1000. It also bounds a Cluster's
+   * retries across a failover (each try has commandTimeout, their sum has not), and keeps the "never
+   * hangs" promise for a client created without a commandTimeout.
    */
   timeoutMs?: number;
 }
 
 /**
  * Answers in Redis as the response cache's strings with a millisecond TTL. Keys are used verbatim: cacheKey()
- * already carries the prefix and format version.
+ * already carries the prefix and format version. Only single-key commands (GET, SET PX): on a Cluster
+ * the keys need no hash tag and spread over every primary (see redis-keys.ts).
  *
  * While the client is not `ready` (down, reconnecting), calls skip Redis at once, so an outage costs
  * no latency; ioredis reconnects in the background and the first call after `ready` is tried again.
@@ -60,7 +63,7 @@ export function createRedisCacheStore(options: RedisCacheStoreOptions): CacheSto
       return undefined;
     }
     try {
-      const reply = await withTimeout(command(), timeoutMs);
+      const reply = await withDeadline(command(), timeoutMs, 'Redis cache call');
       everReady = true;
       succeeded();
       return { reply };
@@ -86,14 +89,6 @@ export function createRedisCacheStore(options: RedisCacheStoreOptions): CacheSto
       return { backend: 'redis', errors, degraded };
     },
   };
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Redis cache call timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 function errorMessage(error: unknown): string {

@@ -134,20 +134,20 @@ describe('redis bucket store', () => {
     const store = createRedisBucketStore({ redis: client, keyPrefix: `${prefix}writes:` });
     const params = { capacity: 1, refillPerMs: NO_REFILL, cost: 0 } as const;
     await store.take('k', params);
-    expect(await client.exists(`${prefix}writes:k`)).toBe(0);
+    expect(await client.exists(`${prefix}writes:{k}`)).toBe(0);
     await store.take('k', { ...params, cost: 1 });
-    const stored = await client.hgetall(`${prefix}writes:k`);
+    const stored = await client.hgetall(`${prefix}writes:{k}`);
     expect(Number(stored.tokens)).toBe(0);
     await store.take('k', params);
     await store.take('k', { ...params, cost: 1 });
-    expect(await client.hgetall(`${prefix}writes:k`)).toEqual(stored);
+    expect(await client.hgetall(`${prefix}writes:{k}`)).toEqual(stored);
   });
 
   it('expires a key once its bucket would be full again, plus a margin', async () => {
     const store = createRedisBucketStore({ redis: client, keyPrefix: `${prefix}expiry:` });
     // One token every 100 ms: full again 100 ms after one take.
     await store.take('k', { capacity: 10, refillPerMs: 0.01, cost: 1 });
-    const ttl = await client.pttl(`${prefix}expiry:k`);
+    const ttl = await client.pttl(`${prefix}expiry:{k}`);
     expect(ttl).toBeGreaterThan(1000);
     expect(ttl).toBeLessThanOrEqual(1100);
   });

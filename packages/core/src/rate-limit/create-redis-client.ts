@@ -1,33 +1,21 @@
-// The gateway's Redis client: a connection profile that never hangs a request (shared by limiter and cache).
-import { Redis } from 'ioredis';
+// A single-server Redis client with the gateway's fail-fast profile (see redis/redis-connection.ts).
+import type { Redis } from 'ioredis';
+import {
+  createRedisConnection,
+  DEFAULT_REDIS_COMMAND_TIMEOUT_MS,
+  type RedisConnectionOptions,
+} from '../redis/redis-connection.js';
 
-/** Default bound on one command, in ms: the only thing that bounds a call to a frozen Redis. */
-export const DEFAULT_REDIS_COMMAND_TIMEOUT_MS = 250;
+export { DEFAULT_REDIS_COMMAND_TIMEOUT_MS };
 
-export interface CreateRedisClientOptions {
-  /** Bound on one command; default 250 ms. */
-  commandTimeoutMs?: number;
-  /** Receives connection errors; without it they are swallowed (callers fall back on failed commands). */
-  onError?: (error: Error) => void;
-}
+export type CreateRedisClientOptions = RedisConnectionOptions;
 
 /**
- * Connects to `url` (e.g. `redis://localhost:6379/0`) with a fail-fast profile. ioredis' defaults wait
- * ~73 s with Redis down and forever with Redis frozen; here a command gives up after commandTimeoutMs,
- * is retried at most once across a reconnect, and reconnection backs off to every 2 s. The offline queue
- * stays on because without it commands sent before `ready` fail even with Redis up.
- * An 'error' listener is always attached: an EventEmitter without one crashes the process.
+ * Connects to `url` (e.g. `redis://localhost:6379/0`): createRedisConnection for a single server, typed
+ * as the plain client. A command gives up after commandTimeoutMs, is retried at most once across a
+ * reconnect, and reconnection backs off to every 2 s.
  */
 export function createRedisClient(url: string, options: CreateRedisClientOptions = {}): Redis {
-  const client = new Redis(url, {
-    commandTimeout: options.commandTimeoutMs ?? DEFAULT_REDIS_COMMAND_TIMEOUT_MS,
-    maxRetriesPerRequest: 1,
-    connectTimeout: 1000,
-    enableOfflineQueue: true,
-    retryStrategy: (attempt: number) => Math.min(attempt * 200, 2000),
-    lazyConnect: false,
-  });
-  const { onError } = options;
-  client.on('error', (error: Error) => onError?.(error));
-  return client;
+  // A single-server topology always builds a plain client, never a Cluster.
+  return createRedisConnection({ kind: 'single', url }, options) as Redis;
 }

@@ -1,5 +1,6 @@
 // The Redis bucket store: one atomic Lua script per call, on Redis's clock, shared by every gateway instance.
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/redis-connection.js';
+import { hashTagged } from '../redis/redis-keys.js';
 import type { BucketResult, BucketStore } from './bucket-store.js';
 import { TOKEN_EPSILON } from './token-bucket.js';
 
@@ -64,10 +65,18 @@ interface TokenBucketCommand {
 }
 
 export interface RedisBucketStoreOptions {
-  /** A connected client; see createRedisClient for a profile that never hangs. */
-  redis: Redis;
+  /** A connected client or Cluster; see createRedisConnection for a profile that never hangs. */
+  redis: RedisConnection;
   /** Prepended verbatim to every bucket key (include your own separator, e.g. `llm-gateway:rl:`). */
   keyPrefix: string;
+}
+
+/**
+ * The Redis key of bucket `key`: `<prefix>{<key>}`. The script touches only this key; the hash tag
+ * keeps any key a later script pairs with this bucket in the same Cluster slot (see redis-keys.ts).
+ */
+export function bucketKey(keyPrefix: string, key: string): string {
+  return hashTagged(keyPrefix, key);
 }
 
 /**
@@ -76,16 +85,17 @@ export interface RedisBucketStoreOptions {
  */
 export function createRedisBucketStore(options: RedisBucketStoreOptions): BucketStore {
   const { keyPrefix } = options;
-  // defineCommand sends EVALSHA and falls back to EVAL on NOSCRIPT (e.g. after a Redis restart).
-  // Redefining on a shared client is harmless: same name, same script.
+  // defineCommand sends EVAL once per connection, EVALSHA after it, and EVAL again on NOSCRIPT (e.g.
+  // after a restart or on a promoted replica). On a Cluster each node's connection tracks this on its
+  // own and the command goes to the key's slot owner. Redefining on a shared client is harmless.
   options.redis.defineCommand(COMMAND_NAME, { lua: TOKEN_BUCKET_LUA, numberOfKeys: 1 });
-  const redis = options.redis as Redis & TokenBucketCommand;
+  const redis = options.redis as RedisConnection & TokenBucketCommand;
 
   return {
     backend: 'redis',
     async take(key, { capacity, refillPerMs, cost, settle }) {
       const reply = await redis[COMMAND_NAME](
-        keyPrefix + key,
+        bucketKey(keyPrefix, key),
         String(capacity),
         String(refillPerMs),
         String(cost),

@@ -1,7 +1,7 @@
 // Stream tickets: a prepared request stored for a short time under an unguessable id, claimable exactly once.
 import { randomUUID } from 'node:crypto';
 import { GatewayError } from '@llm-gateway/contracts';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/redis-connection.js';
 import { type Clock, systemClock } from '../resilience/clock.js';
 
 /**
@@ -74,7 +74,8 @@ export function createMemoryTicketStore(options: MemoryTicketStoreOptions): Tick
 }
 
 export interface RedisTicketStoreOptions {
-  redis: Redis;
+  /** A client or Cluster: tickets use single-key commands only, so they need no hash tag. */
+  redis: RedisConnection;
   keyPrefix: string;
   /** Used when Redis cannot take a ticket, so an outage degrades to "same instance only", not to errors. */
   fallback: TicketStore;
