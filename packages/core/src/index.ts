@@ -47,6 +47,16 @@ export {
   createCircuitBreaker,
 } from './resilience/circuit-breaker.js';
 export { createRetryPolicy, type RetryEvent, type RetryPolicy } from './resilience/retry-policy.js';
+export { streamExpiredError } from './resume/journal-errors.js';
+export { createRedisJournal, type RedisJournal } from './resume/redis-journal.js';
+export {
+  type AttachInput,
+  createResumableStreams,
+  type ResumableStreams,
+  type StartInput,
+} from './resume/resumable-streams.js';
+export type { Detach, JournalEnd, JournalEntry, TailSink } from './resume/resume-types.js';
+export { tailEntries } from './resume/tail-entries.js';
 export {
   createRouteTable,
   type RouteSpec,
