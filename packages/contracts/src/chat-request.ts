@@ -1,5 +1,8 @@
 // The chat-completions request schema that REST and tRPC share; unknown OpenAI parameters pass through.
 import { z } from 'zod';
+import type { ExtraChatParameters, OpenAIChatParameters, ProviderChatParameters } from './chat-parameters.js';
+
+export type * from './chat-parameters.js';
 
 const contentPart = z.looseObject({ type: z.string().min(1) });
 const content = z.union([z.string(), z.array(contentPart)]);
@@ -78,7 +81,11 @@ export type ChatCompletionRequestInput = z.input<typeof chatCompletionRequestSch
 type KnownKeys<T> = { [K in keyof T as string extends K ? never : number extends K ? never : K]: T[K] };
 
 /**
- * A chat request as the typed client takes it: the known OpenAI fields only, so a misspelt field
- * fails to compile (REST still forwards unknown fields). `stream` is absent: the procedure decides.
+ * A chat request as the typed client takes it: every OpenAI chat parameter and the known provider
+ * extensions as typed fields, so a misspelt field fails to compile; anything else goes in `extra`.
+ * `stream` is absent: the procedure decides.
  */
-export type TypedChatRequest = Omit<KnownKeys<ChatCompletionRequestInput>, 'stream'>;
+export type TypedChatRequest = Omit<KnownKeys<ChatCompletionRequestInput>, 'stream'> &
+  OpenAIChatParameters &
+  ProviderChatParameters &
+  ExtraChatParameters;

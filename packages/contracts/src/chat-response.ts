@@ -17,7 +17,33 @@ export interface ChatCompletionToolCall {
   [key: string]: unknown;
 }
 
-export interface ChatCompletionMessage {
+/**
+ * One piece of OpenRouter's structured reasoning: `reasoning.text` (readable), `reasoning.summary`
+ * or `reasoning.encrypted` (opaque `data` to send back on the next turn).
+ */
+export interface ReasoningDetail {
+  type: 'reasoning.text' | 'reasoning.summary' | 'reasoning.encrypted' | (string & {});
+  text?: string | null;
+  summary?: string | null;
+  data?: string | null;
+  signature?: string | null;
+  id?: string | null;
+  format?: string | null;
+  index?: number;
+  [key: string]: unknown;
+}
+
+/** How providers return a model's thinking next to its answer, on the message and on the delta. */
+export interface ReasoningFields {
+  /** DeepSeek (and vLLM, Qwen, …): the thinking as text. */
+  reasoning_content?: string | null;
+  /** OpenRouter: the thinking as text. */
+  reasoning?: string | null;
+  /** OpenRouter: the thinking as typed pieces (some encrypted). */
+  reasoning_details?: ReasoningDetail[] | null;
+}
+
+export interface ChatCompletionMessage extends ReasoningFields {
   role: 'assistant';
   content: string | null;
   tool_calls?: ChatCompletionToolCall[];
@@ -52,7 +78,7 @@ export interface ChatCompletionToolCallDelta {
   [key: string]: unknown;
 }
 
-export interface ChatCompletionDelta {
+export interface ChatCompletionDelta extends ReasoningFields {
   role?: 'assistant';
   content?: string | null;
   tool_calls?: ChatCompletionToolCallDelta[];
