@@ -14,6 +14,7 @@ import { recordHttpMetrics } from './metrics/http-metrics-hook.js';
 import { metricsRoute } from './metrics/metrics-route.js';
 import { prometheusRoute } from './metrics/prometheus-route.js';
 import { chatCompletionsRoute } from './rest/chat-completions-route.js';
+import { chatStreamsRoute } from './rest/chat-streams-route.js';
 import { onClientError, onFrameworkError } from './rest/framework-errors.js';
 import { modelsRoute } from './rest/models-route.js';
 import { sendRequestId } from './rest/request-id.js';
@@ -119,13 +120,16 @@ export async function buildApp({ config, services, logger }: BuildAppOptions): P
     chat: services.chat,
     defaultModel: config.upstream.defaultModel,
     drain,
+    resumable: services.resumable,
   });
+  await app.register(chatStreamsRoute, { resumable: services.resumable });
   await app.register(trpcPlugin, {
     verifier,
     ssePingMs: config.trpc.ssePingMs,
     drain,
     chat: services.chat,
     tickets: services.tickets,
+    resumable: services.resumable,
     health: () => health,
     snapshot: services.snapshot,
   });

@@ -116,6 +116,13 @@ export const CONFIG_SCHEMA = {
     /** Bound on the tickets held in memory (no Redis, or Redis down), in UTF-16 units: unclaimed ones cannot eat memory. */
     maxBytes: env('STREAM_TICKET_MAX_BYTES', int(64 * 1024 * 1024, 1024)),
   },
+  /** Resumable streams (every tRPC stream; REST with `x-gateway-resumable: true`). */
+  resume: {
+    /** How long a finished stream's events stay readable for a reconnect. */
+    ttlSeconds: env('STREAM_RESUME_TTL_S', int(60, 1)),
+    /** How long a stream whose connection dropped (without a cancel) keeps its upstream call for a reconnect. */
+    graceMs: env('STREAM_RESUME_GRACE_MS', int(15_000, 0)),
+  },
 };
 
 interface SchemaTree {

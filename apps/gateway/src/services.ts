@@ -7,11 +7,14 @@ import {
   createRateLimiter,
   createRedisCacheStore,
   createRedisClient,
+  createRedisJournal,
   createRedisTicketStore,
   createResponseCache,
+  createResumableStreams,
   createRetryPolicy,
   type RateLimiter,
   type ResponseCache,
+  type ResumableStreams,
   type TicketStore,
 } from '@llm-gateway/core';
 import type { Redis } from 'ioredis';
@@ -27,6 +30,8 @@ export interface GatewayServices {
   chat: ChatService;
   /** Prepared tRPC streams waiting to be opened (in Redis when configured, so any instance can open them). */
   tickets: TicketStore;
+  /** Streams that outlive their connection for a reconnect (the copy in Redis when configured). */
+  resumable: ResumableStreams;
   snapshot(): Promise<MetricsSnapshot>;
   /** This instance's Prometheus registry, fed by the components' events. */
   metrics: PrometheusMetrics;
@@ -85,6 +90,14 @@ function createTickets(config: GatewayConfig, redis: Redis | undefined): TicketS
   const memory = createMemoryTicketStore(config.streamTickets);
   if (!redis) return memory;
   return createRedisTicketStore({ redis, keyPrefix: `${config.redis.keyPrefix}stream:`, fallback: memory });
+}
+
+function createResumable(config: GatewayConfig, redis: Redis | undefined): ResumableStreams {
+  const ttlMs = config.resume.ttlSeconds * 1000;
+  const journal = redis
+    ? createRedisJournal({ redis, keyPrefix: `${config.redis.keyPrefix}resume:`, ttlMs })
+    : undefined;
+  return createResumableStreams({ ttlMs, graceMs: config.resume.graceMs, redis: journal });
 }
 
 export function createServices({ config, logger, upstreamBaseUrl }: CreateServicesOptions): GatewayServices {
@@ -150,9 +163,12 @@ export function createServices({ config, logger, upstreamBaseUrl }: CreateServic
     },
   });
 
+  const resumable = createResumable(config, redis);
+
   return {
     chat,
     tickets: createTickets(config, redis),
+    resumable,
     snapshot: metricsSnapshot({
       config,
       breaker,
@@ -170,6 +186,7 @@ export function createServices({ config, logger, upstreamBaseUrl }: CreateServic
       timeoutMs: config.redis.commandTimeoutMs,
     }),
     close: async () => {
+      resumable.close();
       await upstreams.close();
       if (redis) await redis.quit().catch(() => redis.disconnect());
     },

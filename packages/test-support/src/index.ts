@@ -8,3 +8,4 @@ export * from './redis-server.js';
 export * from './spawn-gateway.js';
 export * from './sse-text.js';
 export * from './stream-content.js';
+export * from './tcp-proxy.js';

@@ -1,16 +1,24 @@
-// REST adapter for POST /v1/chat/completions: HTTP in, the chat service, JSON or SSE out.
+// REST adapter for POST /v1/chat/completions: HTTP in, the chat service, JSON or SSE out (resumable on request).
+import { randomUUID } from 'node:crypto';
 import { parseChatRequest } from '@llm-gateway/contracts';
-import { type CallFacts, type ChatService, rateLimitHeaders } from '@llm-gateway/core';
+import { type CallFacts, type ChatService, type ResumableStreams, rateLimitHeaders } from '@llm-gateway/core';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { cacheModeOf } from '../edge/cache-mode.js';
 import type { Drain } from '../edge/drain.js';
+import { startResumable } from '../edge/start-resumable.js';
 import { openRestCall } from './rest-call.js';
+import { resumableSseBody, STREAM_ID_HEADER } from './resumable-sse-body.js';
 import { SSE_HEADERS, sseBody } from './sse-body.js';
 
 export interface ChatCompletionsRouteOptions {
   chat: ChatService;
   defaultModel: string;
   drain: Drain;
+  resumable: ResumableStreams;
 }
+
+/** The gateway's opt-in header for a stream that survives a dropped connection. */
+const RESUMABLE_HEADER = 'x-gateway-resumable';
 
 /**
  * Headers every chat answer carries (errors carry their own): OpenAI's x-ratelimit-* family, x-cache,
@@ -24,11 +32,40 @@ function applyFacts(reply: FastifyReply, facts: CallFacts): void {
 }
 
 export const chatCompletionsRoute: FastifyPluginAsync<ChatCompletionsRouteOptions> = async (app, options) => {
-  const { chat, defaultModel, drain } = options;
+  const { chat, defaultModel, drain, resumable } = options;
 
   app.post('/v1/chat/completions', async (request, reply) => {
     const chatRequest = parseChatRequest(request.body);
     request.model = chatRequest.model ?? defaultModel;
+    if (chatRequest.stream === true && request.headers[RESUMABLE_HEADER] === 'true') {
+      // Opt-in only: without the header nothing below changes, not a byte on the wire.
+      const id = randomUUID();
+      const connection = new AbortController();
+      reply.raw.once('close', () => {
+        if (!reply.raw.writableFinished) connection.abort();
+      });
+      const clientId = request.client?.keyId;
+      const facts = await startResumable({
+        chat,
+        resumable,
+        drain,
+        id,
+        request: chatRequest,
+        requestId: request.id,
+        cache: cacheModeOf(request.headers['cache-control']),
+        clientId,
+        connection: connection.signal,
+      });
+      applyFacts(reply, facts);
+      const body = await resumableSseBody({
+        resumable,
+        tail: { id, owner: clientId, afterSeq: 0 },
+        log: request.log,
+      });
+      reply.headers(SSE_HEADERS);
+      reply.header(STREAM_ID_HEADER, id);
+      return reply.send(body);
+    }
     const call = openRestCall(request, reply, drain);
     try {
       if (chatRequest.stream !== true) {

@@ -1,5 +1,5 @@
 // The typed API's root router; its type (AppRouter) is all the typed client imports from the server.
-import type { ChatService, TicketStore } from '@llm-gateway/core';
+import type { ChatService, ResumableStreams, TicketStore } from '@llm-gateway/core';
 import type { Drain } from '../edge/drain.js';
 import { openEdgeCall } from '../edge/edge-call.js';
 import type { HealthBody } from '../health/health-body.js';
@@ -10,6 +10,7 @@ import type { Trpc } from './trpc-init.js';
 export interface AppRouterOptions {
   chat: ChatService;
   tickets: TicketStore;
+  resumable: ResumableStreams;
   drain: Drain;
   health: () => HealthBody;
   snapshot: () => Promise<MetricsSnapshot>;
