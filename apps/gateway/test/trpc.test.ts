@@ -38,10 +38,13 @@ async function startStream(content: string): Promise<string> {
 }
 
 /** Opens the subscription the way an EventSource does and reads the whole event stream. */
-async function readStream(streamId: string): Promise<string> {
+async function readStream(streamId: string, lastEventId?: string): Promise<string> {
   const input = encodeURIComponent(JSON.stringify({ json: { streamId } }));
   const response = await fetch(`${gw.url}/trpc/chat.stream?input=${input}`, {
-    headers: { accept: 'text/event-stream' },
+    headers: {
+      accept: 'text/event-stream',
+      ...(lastEventId === undefined ? {} : { 'last-event-id': lastEventId }),
+    },
   });
   expect(response.status).toBe(200);
   expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
@@ -65,13 +68,22 @@ describe('chat.startStream + chat.stream', () => {
     expect(gw.sim.stats.streamRequests).toBe(1);
   });
 
-  it('starts a stream once: opening the same id again (an EventSource reconnect) calls no upstream', async () => {
+  it('starts a stream once: opening the same id again (an EventSource reconnect) replays it, calls no upstream', async () => {
     const streamId = await startStream('exactly once');
-    await readStream(streamId);
+    const first = await readStream(streamId);
     const again = await readStream(streamId);
-    expect(again).toMatch(/^event: serialized-error$/m);
-    expect(again).toContain('"code":"stream_not_found"');
-    expect(again).not.toMatch(/^event: return$/m);
+    expect(first).toMatch(/^id: 1$/m);
+    expect(sseDataLines(again)).toEqual(sseDataLines(first));
+    expect(again).toMatch(/^event: return$/m);
+    expect(gw.sim.stats.chatRequests).toBe(1);
+  });
+
+  it('a reconnect with Last-Event-ID gets only the events after it', async () => {
+    const streamId = await startStream('resume me');
+    const first = sseDataLines(await readStream(streamId));
+    const rest = sseDataLines(await readStream(streamId, '3'));
+    // The `connected` event, then every event after the third chunk event.
+    expect(rest.slice(1)).toEqual(first.slice(4));
     expect(gw.sim.stats.chatRequests).toBe(1);
   });
 
