@@ -19,7 +19,7 @@ export type AnswerSource =
   | { kind: 'direct'; body: UpstreamBody; admitted: Admitted; route: Route };
 
 /** What the plan knows of the call; who answered it (`upstream`, `attempts`) is added with the answer. */
-export type PlanFacts = Pick<CallFacts, 'rateLimit' | 'cache'>;
+export type PlanFacts = Pick<CallFacts, 'rateLimit' | 'tokenLimit' | 'cache'>;
 
 export interface CallPlan {
   source: AnswerSource;
@@ -47,6 +47,13 @@ export interface PlannerOptions {
   /** With false, a stream flight is fetched as one non-stream upstream call. */
   streamingEnabled: boolean;
   emit: ChatEventListener;
+  /** Told of every flight a call leads, with its admission (usage accounting follows the flight to its end). */
+  onLead?:
+    | ((
+        flight: Flight,
+        leader: { call: CallOptions; admitted: Promise<Admitted>; body: UpstreamBody },
+      ) => void)
+    | undefined;
 }
 
 /** A call that starts the flight identical calls will join. */
@@ -65,6 +72,7 @@ export function createPlanner({
   fetcher,
   streamingEnabled,
   emit,
+  onLead,
 }: PlannerOptions): Planner {
   const flights = new FlightRegistry();
 
@@ -95,10 +103,10 @@ export function createPlanner({
     async plan({ body, route }, call, wants) {
       const mode = call.cache ?? 'default';
       if (!cache || mode === 'no-store') {
-        const admitted = await admission.admit(call, route);
+        const admitted = await admission.admit(call, route, body);
         return {
           source: { kind: 'direct', body, admitted, route },
-          facts: { rateLimit: admitted.rateLimit, cache: 'BYPASS' },
+          facts: { rateLimit: admitted.rateLimit, tokenLimit: admitted.tokens?.decision, cache: 'BYPASS' },
         };
       }
       const key = cache.key(body);
@@ -118,11 +126,15 @@ export function createPlanner({
           facts: { rateLimit: await admission.peek(call), cache: 'MISS' },
         };
       }
-      const admitted = admission.admit(call, route);
+      const admitted = admission.admit(call, route, body);
       const flight = lead({ key, body, wants, admitted, route, call });
       void flight.done.then((answer) => (answer ? cache.store(key, answer.text) : undefined));
-      const { rateLimit } = await admitted;
-      return { source: { kind: 'flight', flight, leader: true }, facts: { rateLimit, cache: 'MISS' } };
+      onLead?.(flight, { call, admitted, body });
+      const { rateLimit, tokens } = await admitted;
+      return {
+        source: { kind: 'flight', flight, leader: true },
+        facts: { rateLimit, tokenLimit: tokens?.decision, cache: 'MISS' },
+      };
     },
   };
 }

@@ -2,6 +2,7 @@
 import type { ChatCompletion, ChatCompletionRequest, ModelList } from '@llm-gateway/contracts';
 import type { RateLimitDecision } from '../rate-limit/rate-limiter.js';
 import type { StreamSink } from '../stream/stream-event.js';
+import type { KeyPolicy } from '../usage/key-policy.js';
 
 /** Per-request cache control, from the client's `Cache-Control` header. */
 export type CacheMode = 'default' | 'no-cache' | 'no-store';
@@ -18,6 +19,8 @@ export interface CallOptions {
   clientId?: string | undefined;
   /** `no-cache`: skip the lookup but store the fresh answer; `no-store`: neither. Default: both. */
   cache?: CacheMode | undefined;
+  /** The caller's key settings (models, limits, budget) and the name its usage is counted under. */
+  caller?: KeyPolicy | undefined;
 }
 
 /**
@@ -27,6 +30,8 @@ export interface CallOptions {
 export interface CallFacts {
   /** The rate-limit bucket the caller can act on (its own when it has one), after this call. */
   rateLimit: RateLimitDecision | undefined;
+  /** The token bucket the caller can act on, after this call's reservation (absent: no token limit). */
+  tokenLimit?: RateLimitDecision | undefined;
   cache: CacheStatus;
   /** The upstream that answered (a shared call's, for a follower); undefined for a cache hit. */
   upstream: string | undefined;

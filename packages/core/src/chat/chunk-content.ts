@@ -1,4 +1,4 @@
-// Whether a stream chunk carries answer content: what "first token" means for time-to-first-token.
+// What a stream chunk carries: answer content (time-to-first-token) and how much text (usage estimates).
 import type { ChatCompletionChunk } from '@llm-gateway/contracts';
 
 /**
@@ -16,4 +16,21 @@ export function hasAnswerContent(chunk: ChatCompletionChunk): boolean {
     if (typeof delta.refusal === 'string' && delta.refusal !== '') return true;
   }
   return false;
+}
+
+/** The delta fields whose text the client reads: the answer, the reasoning (DeepSeek, OpenRouter), a refusal. */
+const TEXT_FIELDS = ['content', 'reasoning_content', 'reasoning', 'refusal'] as const;
+
+/** Characters of a chunk's text deltas, for the estimate of a stream cut short before its usage chunk. */
+export function deltaChars(chunk: ChatCompletionChunk): number {
+  let chars = 0;
+  for (const choice of chunk.choices) {
+    const delta = choice.delta as Record<string, unknown> | null | undefined;
+    if (typeof delta !== 'object' || delta === null) continue;
+    for (const field of TEXT_FIELDS) {
+      const text = delta[field];
+      if (typeof text === 'string') chars += text.length;
+    }
+  }
+  return chars;
 }

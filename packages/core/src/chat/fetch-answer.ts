@@ -26,6 +26,8 @@ export interface FetchContext {
 export interface Served {
   upstream: string | undefined;
   attempts: number;
+  /** The model the answering target knows (what usage is priced by); absent for a hit. */
+  model?: string | undefined;
 }
 
 export interface Fetcher {
@@ -130,7 +132,7 @@ export function createFetcher({ call, retry, emit, now }: FetcherOptions): Fetch
       try {
         if (concurrency) release = await concurrency.acquire(signal);
         const value = await run(target, { signal, requestId, startedAt, attempted: () => (attempts += 1) });
-        return { value, release, served: { upstream: name, attempts } };
+        return { value, release, served: { upstream: name, attempts, model: target.model } };
       } catch (error) {
         release();
         last = error;

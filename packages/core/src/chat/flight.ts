@@ -4,6 +4,7 @@ import { type Answer, serializeAnswer } from '../completion/answer-text.js';
 import { ChunkAssembler } from '../completion/assemble-chunks.js';
 import type { StreamEvent, StreamSink, StreamSource } from '../stream/stream-event.js';
 import { isUsageChunk } from './answer-shaping.js';
+import { deltaChars } from './chunk-content.js';
 import type { Served } from './fetch-answer.js';
 
 type Produce<T> = (signal: AbortSignal) => Promise<T>;
@@ -139,6 +140,18 @@ export class Flight {
     }
     this.#subscribers.clear();
     this.#finished('error' in outcome ? undefined : outcome.answer);
+  }
+
+  /** Events the upstream has sent so far (none for a JSON flight). */
+  get eventCount(): number {
+    return this.#events.length;
+  }
+
+  /** Characters of text relayed so far, for the estimate of a stream cut short (walks the recorded events). */
+  outputChars(): number {
+    let chars = 0;
+    for (const event of this.#events) chars += deltaChars(event.chunk);
+    return chars;
   }
 
   /** Counted from the moment a caller commits to this flight, so a caller that leaves can stop it. */

@@ -22,6 +22,20 @@ export function answerJson(text: AnswerText, fromCache: boolean): string {
   return `${text.head}${fromCache}${text.tail}`;
 }
 
+/**
+ * The `usage` object of a stored answer (its token counts, for the tokens a hit saved), read from the
+ * text without parsing the whole answer: the head ends inside it, right before `"from_cache":`.
+ */
+export function storedUsage(text: AnswerText): unknown {
+  const at = text.head.lastIndexOf('"usage":{');
+  if (at === -1) return undefined;
+  try {
+    return JSON.parse(`${text.head.slice(at + '"usage":'.length)}false}`);
+  } catch {
+    return undefined;
+  }
+}
+
 const QUOTE = 34;
 const BACKSLASH = 92;
 const OPEN_BRACE = 123;
