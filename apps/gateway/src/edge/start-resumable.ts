@@ -42,6 +42,7 @@ export async function startResumable(input: StartResumableInput): Promise<CallFa
       id: input.id,
       owner: input.clientId,
       stream,
+      signal: call.options.signal,
       failure: call.failure,
       onFinish: call.end,
     });

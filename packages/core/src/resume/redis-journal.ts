@@ -13,7 +13,7 @@ export interface RedisJournalOptions {
   ttlMs: number;
   /** Entries a stream keeps at most (`XADD … MAXLEN ~`); each entry holds one batch of events. */
   maxEntries?: number;
-  /** Events are written at most this often, several per XADD (default 20 ms). */
+  /** Events are written at most this often, several per XADD (default 100 ms). */
   flushMs?: number;
   /** How often a reader on another instance looks for new entries (default 50 ms). */
   pollMs?: number;
@@ -46,6 +46,22 @@ export interface RedisJournal {
 /** Keys a running stream keeps while nothing is written: renewed by every write, far above any idle timeout. */
 const LIVE_KEEP_MS = 15 * 60_000;
 const DEFAULT_MAX_ENTRIES = 10_000;
+/** Between the texts of one batch. */
+export const SEPARATOR = '\u0000';
+/** How often a running stream's expiry is pushed back (well inside LIVE_KEEP_MS). */
+const RENEW_EVERY_MS = 60_000;
+
+/** One writer's batch waiting for the next flush. */
+interface PendingWrites {
+  keys: StreamKeys;
+  /** The sequence number of texts[0]. */
+  firstSeq: number;
+  texts: string[];
+  /** `end`/`fail` and its value, once the stream ended. */
+  ended: [string, string] | undefined;
+  renewedAt: number;
+  ending: boolean;
+}
 
 /** The keys of one stream, all under one hash tag. */
 export interface StreamKeys {
@@ -61,47 +77,70 @@ export function streamKeys(keyPrefix: string, id: string): StreamKeys {
 }
 
 /**
- * Layout: `<prefix>{id}` is a Redis Stream whose entries each carry a batch of events as field/value
- * pairs (`<seq>` → the event's text), and last an `end` or `fail` field; `<prefix>{id}:owner` names the
- * key that may read it. One XADD per batch, pipelined with the expiry, keeps the per-event cost to
- * the array push and its share of one command.
+ * Layout: `<prefix>{id}` is a Redis Stream whose entries each carry a batch of events (field: the
+ * batch's first sequence number, value: the events' texts), and last an `end` or `fail` field; `<prefix>{id}:owner` names the
+ * key that may read it. One timer flushes every stream's batch as one XADD each, so an event costs an
+ * array push and its share of one command (measured: scripts/journal-cost.ts).
  */
 export function createRedisJournal(options: RedisJournalOptions): RedisJournal {
-  const { redis, keyPrefix, ttlMs, flushMs = 20, pollMs = 50, onError = () => {} } = options;
+  const { redis, keyPrefix, ttlMs, flushMs = 100, pollMs = 50, onError = () => {} } = options;
   const maxEntries = String(options.maxEntries ?? DEFAULT_MAX_ENTRIES);
   const failed = (error: unknown) => onError(error);
+  /** Writers with events waiting; one timer for all of them, not one per stream. */
+  const dirty = new Set<PendingWrites>();
+  let scheduled = false;
+
+  const send = (writes: PendingWrites) => {
+    const fields: string[] = [];
+    // A batch is one field (its first sequence number) holding the texts NUL-separated: JSON text
+    // never contains a raw NUL, and one field instead of one per event halves the command's cost.
+    if (writes.texts.length > 0) fields.push(String(writes.firstSeq), writes.texts.join(SEPARATOR));
+    if (writes.ended) fields.push(...writes.ended);
+    writes.firstSeq += writes.texts.length;
+    writes.texts = [];
+    // One command per stream and flush (no MULTI, no cross-key pipeline: each key may live on another
+    // Cluster node). The expiry is renewed rarely: a running stream's keys live LIVE_KEEP_MS.
+    redis.xadd(writes.keys.events, 'MAXLEN', '~', maxEntries, '*', ...fields).catch(failed);
+    const now = Date.now();
+    if (writes.ending || now - writes.renewedAt >= RENEW_EVERY_MS) {
+      writes.renewedAt = now;
+      const keepMs = writes.ending ? ttlMs : LIVE_KEEP_MS;
+      redis.pexpire(writes.keys.events, keepMs).catch(failed);
+      redis.pexpire(writes.keys.owner, keepMs).catch(failed);
+    }
+  };
+  const flushAll = () => {
+    scheduled = false;
+    for (const writes of dirty) send(writes);
+    dirty.clear();
+  };
 
   const writer = (id: string, owner: string): JournalWriter => {
     const keys = streamKeys(keyPrefix, id);
-    let pending: string[] = [];
-    let timer: NodeJS.Timeout | undefined;
-    redis.set(keys.owner, owner, 'PX', LIVE_KEEP_MS).catch(failed);
-    const flush = (keepMs: number) => {
-      timer = undefined;
-      if (pending.length === 0) return;
-      const fields = pending;
-      pending = [];
-      redis
-        .pipeline()
-        .xadd(keys.events, 'MAXLEN', '~', maxEntries, '*', ...fields)
-        .pexpire(keys.events, keepMs)
-        .pexpire(keys.owner, keepMs)
-        .exec()
-        .then((results) => {
-          const error = results?.find(([err]) => err !== null)?.[0];
-          if (error) failed(error);
-        }, failed);
+    const writes: PendingWrites = {
+      keys,
+      firstSeq: 1,
+      texts: [],
+      ended: undefined,
+      renewedAt: 0,
+      ending: false,
     };
+    redis.set(keys.owner, owner, 'PX', LIVE_KEEP_MS).catch(failed);
     return {
       append(seq, text) {
-        pending.push(String(seq), text);
-        timer ??= setTimeout(() => flush(LIVE_KEEP_MS), flushMs);
+        if (writes.texts.length === 0) writes.firstSeq = seq;
+        writes.texts.push(text);
+        dirty.add(writes);
+        if (!scheduled) {
+          scheduled = true;
+          setTimeout(flushAll, flushMs);
+        }
       },
       finish(end) {
-        clearTimeout(timer);
-        if (end.kind === 'end') pending.push('end', '');
-        else pending.push('fail', errorToText(end.error));
-        flush(ttlMs);
+        writes.ended = end.kind === 'end' ? ['end', ''] : ['fail', errorToText(end.error)];
+        writes.ending = true;
+        dirty.delete(writes);
+        send(writes);
       },
     };
   };

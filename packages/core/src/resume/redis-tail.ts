@@ -3,7 +3,7 @@ import type { ChatCompletionChunk } from '@llm-gateway/contracts';
 import { GatewayError } from '@llm-gateway/contracts';
 import type { Cluster, Redis } from 'ioredis';
 import { errorFromText, streamExpiredError } from './journal-errors.js';
-import type { StreamKeys } from './redis-journal.js';
+import { SEPARATOR, type StreamKeys } from './redis-journal.js';
 import type { Detach, TailSink } from './resume-types.js';
 
 export interface TailInput {
@@ -66,15 +66,18 @@ export async function tailRemote(context: TailContext, input: TailInput, sink: T
         stop(name === 'end' ? { kind: 'end' } : { kind: 'fail', error: errorFromText(value) });
         return true;
       }
-      const seq = Number(name);
-      if (seq < expected) continue;
+      const texts = value.split(SEPARATOR);
+      const first = Number(name);
       // Entries before this one were trimmed (MAXLEN): the events right after afterSeq are gone.
-      if (seq > expected) {
+      if (first > expected) {
         stop({ kind: 'fail', error: streamExpiredError() });
         return true;
       }
-      expected += 1;
-      sink.entry({ seq, event: { chunk: JSON.parse(value) as ChatCompletionChunk, text: value } });
+      for (let at = expected - first; at < texts.length; at += 1) {
+        const text = texts[at] ?? '';
+        sink.entry({ seq: first + at, event: { chunk: JSON.parse(text) as ChatCompletionChunk, text } });
+      }
+      expected = Math.max(expected, first + texts.length);
     }
     return false;
   };

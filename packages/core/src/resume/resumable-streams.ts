@@ -25,6 +25,11 @@ export interface StartInput {
   /** The API key id that started it; undefined when keys are off. */
   owner: string | undefined;
   stream: ChatStream;
+  /**
+   * The call's own signal (the shutdown deadline): aborting ends the stream with `failure(client closed)`,
+   * heard here because a shared (coalesced) stream does not hear of one caller's signal.
+   */
+  signal?: AbortSignal | undefined;
   /** What the record keeps for a failure (e.g. `shutting_down` when the shutdown deadline cut it). */
   failure?: (error: unknown) => unknown;
   /** Runs once when the stream is over, however it ended. */
@@ -121,7 +126,7 @@ export function createResumableStreams(options: ResumableStreamsOptions): Resuma
   };
 
   return {
-    start({ id, owner = '', stream, failure = (error) => error, onFinish }) {
+    start({ id, owner = '', stream, signal, failure = (error) => error, onFinish }) {
       const record = createStreamRecord({ id, owner, maxEvents });
       const writer = redis?.writer(id, owner);
       const live: LiveStream = {
@@ -132,7 +137,10 @@ export function createResumableStreams(options: ResumableStreamsOptions): Resuma
         graceDeadline: 0,
         finish(end) {
           if (record.ended() !== undefined) return;
+          signal?.removeEventListener('abort', onAbort);
+          const running = live.stream;
           live.stream = undefined;
+          if (end.kind === 'fail') running?.cancel();
           stopGrace(live);
           record.finish(end);
           writer?.finish(end);
@@ -140,8 +148,13 @@ export function createResumableStreams(options: ResumableStreamsOptions): Resuma
           setTimeout(() => streams.delete(id), ttlMs).unref();
         },
       };
+      function onAbort() {
+        live.finish({ kind: 'fail', error: failure(clientClosedError()) });
+      }
       streams.set(id, live);
       startGrace(live);
+      if (signal?.aborted) onAbort();
+      else signal?.addEventListener('abort', onAbort, { once: true });
       stream.pipe({
         event: (event) => {
           if (live.stream === undefined) return;

@@ -1,11 +1,13 @@
 // A resumable stream from an event id as an async iterator, for consumers that pull (tRPC subscriptions, tests).
+import { clientClosedError } from '@llm-gateway/contracts';
 import type { AttachInput, ResumableStreams } from './resumable-streams.js';
 import type { JournalEntry } from './resume-types.js';
 
 /**
  * Every entry after `input.afterSeq`, in order, then the end; a recorded failure is thrown after the
  * entries before it. Leaving the loop, or `signal` aborting (the connection dropped), only detaches
- * this reader: the stream itself runs on for a reconnect (see ResumableStreams).
+ * this reader (the stream itself runs on for a reconnect, see ResumableStreams); the abort ends the
+ * loop with client_closed_request.
  */
 export async function* tailEntries(
   streams: ResumableStreams,
@@ -47,7 +49,8 @@ export async function* tailEntries(
       }
       queue.length = 0;
       next = 0;
-      if (signal?.aborted) return;
+      // Not a clean end: a transport that is still open must not tell its client the stream finished.
+      if (signal?.aborted) throw clientClosedError();
       if (done) {
         if (failure) throw failure.error;
         return;
