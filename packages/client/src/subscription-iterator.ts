@@ -18,22 +18,28 @@ export interface IterateOptions {
   signal?: AbortSignal | undefined;
   /** Give up when no connection is established within this time (EventSource would retry forever). */
   connectTimeoutMs: number;
+  /**
+   * A failed connection attempt ends the iteration at once (`stream_interrupted`) instead of waiting
+   * for the EventSource's own retry, 3 s later: for a reconnect, whose caller paces its attempts.
+   */
+  failFast?: boolean | undefined;
 }
 
 /**
  * Values in order, then the end; a server error (after the values that preceded it) is thrown as a
- * GatewayClientError. Leaving the loop early, or aborting `signal`, unsubscribes, which closes the
- * connection so the gateway aborts its upstream call.
+ * GatewayClientError. Leaving the loop early, or aborting `signal`, unsubscribes (closes the
+ * connection).
  *
- * Nothing is reconnected, because the gateway cannot resume a stream: a 5xx error event (which tRPC
- * would retry) is thrown as is, and a connection that drops after it was established is thrown as
- * `stream_interrupted` at once, instead of after a futile reconnect.
+ * One connection only: a 5xx error event (which tRPC would retry by reopening the same input) is
+ * thrown as is, and a connection that drops after it was established is thrown as
+ * `stream_interrupted` at once, so the caller decides how to reconnect (resumable-stream.ts resumes
+ * from the last event id) instead of the EventSource retrying blindly after 3 s.
  */
 export async function* iterateSubscription<T>(
   subscribe: (callbacks: SubscriptionCallbacks<T>) => { unsubscribe(): void },
   options: IterateOptions,
 ): AsyncGenerator<T> {
-  const { signal, connectTimeoutMs } = options;
+  const { signal, connectTimeoutMs, failFast = false } = options;
   signal?.throwIfAborted();
   const queue: T[] = [];
   let ended = false;
@@ -78,13 +84,11 @@ export async function* iterateSubscription<T>(
       else if (state.state === 'pending') {
         connected = true;
         clearTimeout(connectTimer);
-      } else if (state.state === 'connecting' && connected) {
+      } else if (state.state === 'connecting' && (connected || (failFast && state.error))) {
         finish(
-          new GatewayClientError(
-            'stream_interrupted',
-            'The connection to the gateway dropped mid-stream; streams cannot be resumed.',
-            { cause: state.error ?? undefined },
-          ),
+          new GatewayClientError('stream_interrupted', 'The connection to the gateway dropped mid-stream.', {
+            cause: state.error ?? undefined,
+          }),
         );
       }
     },

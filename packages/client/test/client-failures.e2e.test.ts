@@ -117,17 +117,24 @@ describe('an unreachable gateway', () => {
       expect(stack.sim.stats.chatRequests).toBe(0);
     });
 
-    it('reports stream_interrupted when the gateway goes away mid-stream', async () => {
+    it('reports stream_interrupted when the gateway goes away mid-stream and reconnecting fails', async () => {
       stack.sim.configure({ chunks: 50, chunkDelayMs: 100 });
-      const client = createGatewayClient({ url: stack.gateway.url });
+      const client = createGatewayClient({ url: stack.gateway.url, resumeTimeoutMs: 1000 });
       let received = 0;
+      let killedAt = 0;
       const error = await caught(async () => {
         for await (const chunk of client.chat.stream(prompt('gateway dies'))) {
           if (chunk.choices[0]?.delta?.content) received += 1;
-          if (received === 2) stack.gateway.process.kill('SIGKILL');
+          if (received === 2) {
+            killedAt = performance.now();
+            stack.gateway.process.kill('SIGKILL');
+          }
         }
       });
       expect(error).toMatchObject({ code: 'stream_interrupted', status: null });
+      // It kept reconnecting (from its last event) for resumeTimeoutMs, then gave up.
+      expect(performance.now() - killedAt).toBeGreaterThanOrEqual(900);
+      expect(performance.now() - killedAt).toBeLessThan(4000);
     });
   });
 });

@@ -8,6 +8,8 @@ export interface TcpProxy {
   cut(): void;
   /** Where new connections go from now on, e.g. a second instance (`http://127.0.0.1:<port>`). */
   retarget(url: string): void;
+  /** While on, every new connection is closed at once (a network that is down). */
+  refuse(on: boolean): void;
   /** Connections accepted so far. */
   connections(): number;
   close(): Promise<void>;
@@ -21,8 +23,14 @@ function portOf(url: string): number {
 export async function startTcpProxy(targetUrl: string): Promise<TcpProxy> {
   let targetPort = portOf(targetUrl);
   let accepted = 0;
+  let refusing = false;
   const open = new Set<Socket>();
   const server = createServer((client) => {
+    if (refusing) {
+      client.on('error', () => {});
+      client.destroy();
+      return;
+    }
     accepted += 1;
     const upstream = createConnection({ host: '127.0.0.1', port: targetPort });
     for (const socket of [client, upstream]) {
@@ -47,6 +55,9 @@ export async function startTcpProxy(targetUrl: string): Promise<TcpProxy> {
     cut,
     retarget: (url) => {
       targetPort = portOf(url);
+    },
+    refuse: (on) => {
+      refusing = on;
     },
     connections: () => accepted,
     close: () =>
