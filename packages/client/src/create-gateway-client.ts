@@ -10,21 +10,28 @@ import { createTRPCClient, httpLink, httpSubscriptionLink, splitLink } from '@tr
 import { EventSource as FetchEventSource } from 'eventsource';
 import superjson from 'superjson';
 import { toClientError } from './gateway-client-error.js';
-import { resumableStream } from './resumable-stream.js';
+import { type ApiKey, createHttpLayer, type HttpRetryOptions, type HttpTimeouts } from './http-layer.js';
+import { partsOf, type StreamPart } from './stream-parts.js';
+import { iterateSubscription } from './subscription-iterator.js';
 
 export interface GatewayClientOptions {
   /** The gateway's base URL, e.g. `http://localhost:8001` (the API lives under `/trpc`). */
   url: string;
-  /** Sent as `Authorization: Bearer <apiKey>` on every call and stream. */
-  apiKey?: string;
+  /**
+   * Sent as `Authorization: Bearer <apiKey>` on every call and stream. A function is called for every
+   * request and every stream (re)connect, so a rotated key is used from the next request on.
+   */
+  apiKey?: ApiKey;
   /** Extra headers for every call and stream. */
   headers?: Record<string, string>;
-  /** A fetch implementation (default: the global one); streams use it too. */
+  /** The fetch under the client's ky instance (default: the global one), called with a Request; streams use it too. */
   fetch?: typeof fetch;
   /** How long a stream may take to connect before it fails with `gateway_unreachable` (default 10 s). */
   connectTimeoutMs?: number;
-  /** How long a stream whose connection dropped keeps reconnecting (from its last event) before `stream_interrupted` (default 30 s). */
-  resumeTimeoutMs?: number;
+  /** How long a query or a call may wait for the gateway's answer (defaults: 10 s, 10 min). */
+  timeouts?: HttpTimeouts;
+  /** Retries: queries on network errors, 429 and 503; calls and streams only when the connection was refused. */
+  retry?: HttpRetryOptions;
 }
 
 export interface CallOptions {
@@ -36,14 +43,12 @@ export interface GatewayClient {
   chat: {
     /** One complete answer; `usage.from_cache` says whether the gateway's cache served it. */
     complete(request: TypedChatRequest, options?: CallOptions): Promise<ChatCompletion>;
-    /**
-     * Chunks as they arrive, each exactly once: a dropped connection is reconnected on its own and the
-     * stream continues after the last chunk received. Breaking out of the loop or aborting cancels the
-     * upstream call.
-     */
+    /** Chunks as they arrive. Breaking out of the loop or aborting cancels the upstream call. */
     stream(request: TypedChatRequest, options?: CallOptions): AsyncGenerator<ChatCompletionChunk>;
     /** Only the text: each chunk's content delta, empty ones skipped. */
     streamText(request: TypedChatRequest, options?: CallOptions): AsyncGenerator<string>;
+    /** Reasoning and answer apart: `{ type: 'reasoning', text }` and `{ type: 'content', text }`, in stream order. */
+    streamParts(request: TypedChatRequest, options?: CallOptions): AsyncGenerator<StreamPart>;
   };
   health(options?: CallOptions): Promise<HealthBody>;
   metrics(options?: CallOptions): Promise<MetricsSnapshot>;
@@ -51,7 +56,6 @@ export interface GatewayClient {
 }
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
-const DEFAULT_RESUME_TIMEOUT_MS = 30_000;
 
 /** Rethrows as GatewayClientError; an abort by the caller stays the caller's abort reason. */
 async function call<T>(run: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
@@ -65,12 +69,8 @@ async function call<T>(run: () => Promise<T>, signal: AbortSignal | undefined): 
 
 export function createGatewayClient(options: GatewayClientOptions): GatewayClient {
   const url = `${options.url.replace(/\/+$/, '')}/trpc`;
-  const headers: Record<string, string> = {
-    ...options.headers,
-    ...(options.apiKey === undefined ? {} : { authorization: `Bearer ${options.apiKey}` }),
-  };
-  const fetchImpl = options.fetch ?? globalThis.fetch;
   const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const http = createHttpLayer({ ...options, connectTimeoutMs });
 
   const trpc = createTRPCClient<AppRouter>({
     links: [
@@ -81,15 +81,12 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
           url,
           transformer: superjson,
           EventSource: FetchEventSource,
-          eventSourceOptions: () => ({
-            fetch: (input, init) => fetchImpl(input, { ...init, headers: { ...init.headers, ...headers } }),
-          }),
+          eventSourceOptions: () => ({ fetch: http.eventSourceFetch }),
         }),
         false: httpLink({
           url,
           transformer: superjson,
-          headers,
-          fetch: (input, init) => fetchImpl(input, init as RequestInit),
+          fetch: (input, init) => http.linkFetch(input, init as RequestInit),
         }),
       }),
     ],
@@ -98,14 +95,9 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
   async function* stream(request: TypedChatRequest, callOptions: CallOptions = {}) {
     const { signal } = callOptions;
     const { streamId } = await call(() => trpc.chat.startStream.mutate(request, callOptions), signal);
-    yield* resumableStream(
-      {
-        streamId,
-        subscribe: (input, callbacks) => trpc.chat.stream.subscribe(input, { ...callbacks, ...callOptions }),
-        // Not the caller's signal: it is usually what just aborted, and the cancel must still go out.
-        cancel: () => trpc.chat.cancel.mutate({ streamId }),
-      },
-      { signal, connectTimeoutMs, resumeTimeoutMs: options.resumeTimeoutMs ?? DEFAULT_RESUME_TIMEOUT_MS },
+    yield* iterateSubscription<ChatCompletionChunk>(
+      (callbacks) => trpc.chat.stream.subscribe({ streamId }, { ...callbacks, ...callOptions }),
+      { signal, connectTimeoutMs },
     );
   }
 
@@ -119,6 +111,9 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
           const text = chunk.choices[0]?.delta?.content;
           if (text) yield text;
         }
+      },
+      async *streamParts(request, callOptions) {
+        for await (const chunk of stream(request, callOptions)) yield* partsOf(chunk);
       },
     },
     health: (callOptions = {}) => call(() => trpc.health.query(undefined, callOptions), callOptions.signal),

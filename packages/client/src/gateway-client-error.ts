@@ -2,9 +2,20 @@
 import type { GatewayErrorCode } from '@llm-gateway/contracts';
 import type { GatewayErrorData } from '@llm-gateway/gateway/api-types';
 import { TRPCClientError } from '@trpc/client';
+import { ApiKeyError } from './http-layer.js';
+import { networkFailure } from './network-failure.js';
 
-/** Failures the client detects itself, when there is no answer from the gateway to report. */
-export type ClientErrorCode = 'gateway_unreachable' | 'stream_interrupted' | 'unexpected_response';
+/**
+ * Failures the client detects itself, when there is no answer from the gateway to report:
+ * `gateway_unreachable` (no connection: nothing was sent), `connection_lost` (the connection closed
+ * after the request went out: the gateway may have acted on it), `timeout` (no answer in time).
+ */
+export type ClientErrorCode =
+  | 'gateway_unreachable'
+  | 'connection_lost'
+  | 'timeout'
+  | 'stream_interrupted'
+  | 'unexpected_response';
 
 export interface GatewayClientErrorOptions {
   status?: number | null;
@@ -72,8 +83,42 @@ export function toClientError(error: unknown): unknown {
       cause: error,
     });
   }
-  // No error shape at all: the request never got an answer (refused, reset, DNS, TLS).
-  return new GatewayClientError('gateway_unreachable', `The gateway could not be reached: ${error.message}`, {
-    cause: error,
-  });
+  // The caller's own apiKey function failed: theirs to handle, reported as they threw it.
+  if (error.cause instanceof ApiKeyError) return error.cause.cause;
+  // An answer that is not the gateway's (a proxy or load balancer in between): its status is kept.
+  const response = (error.meta as { response?: unknown } | undefined)?.response;
+  if (response instanceof Response) {
+    const seconds = Number(response.headers.get('retry-after') ?? Number.NaN);
+    return new GatewayClientError('unexpected_response', `Unexpected answer (HTTP ${response.status}).`, {
+      status: response.status,
+      retryAfter: Number.isFinite(seconds) ? seconds : null,
+      cause: error,
+    });
+  }
+  // No error shape at all: the request never got an answer.
+  return unanswered(error);
+}
+
+function unanswered(error: Error): GatewayClientError {
+  switch (networkFailure(error)) {
+    case 'lost':
+      return new GatewayClientError(
+        'connection_lost',
+        `The connection to the gateway closed after the request was sent; it may have been processed: ${error.message}`,
+        { cause: error },
+      );
+    case 'timeout':
+      return new GatewayClientError('timeout', 'The gateway did not answer in time.', { cause: error });
+    case 'refused':
+    case 'not_connected':
+    case undefined:
+      // Refused, DNS, or a failure nothing in it explains (kept as before: nothing is known to be sent).
+      return new GatewayClientError(
+        'gateway_unreachable',
+        `The gateway could not be reached: ${error.message}`,
+        {
+          cause: error,
+        },
+      );
+  }
 }

@@ -4,6 +4,12 @@ export type {
   ChatCompletionChunk,
   GatewayErrorCode,
   ModelList,
+  OpenAIChatParameters,
+  OpenRouterProviderPreferences,
+  OpenRouterReasoning,
+  ProviderChatParameters,
+  ReasoningDetail,
+  ReasoningEffort,
   TypedChatRequest,
 } from '@llm-gateway/contracts';
 export type { HealthBody, MetricsSnapshot } from '@llm-gateway/gateway/api-types';
@@ -18,3 +24,5 @@ export {
   GatewayClientError,
   type GatewayClientErrorOptions,
 } from './gateway-client-error.js';
+export type { ApiKey, HttpRetryOptions, HttpTimeouts } from './http-layer.js';
+export type { StreamPart } from './stream-parts.js';

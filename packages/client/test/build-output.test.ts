@@ -1,11 +1,11 @@
-// The built client carries no server code: only tRPC's client, superjson, eventsource and its own files.
+// The built client carries no server code: only tRPC's client, superjson, eventsource, ky and its own files.
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const DIST = fileURLToPath(new URL('../dist/', import.meta.url));
-const ALLOWED = new Set(['@trpc/client', 'superjson', 'eventsource']);
+const ALLOWED = new Set(['@trpc/client', 'superjson', 'eventsource', 'ky']);
 
 /** Every module specifier a built file imports (static `import … from`, bare `import`, dynamic import()). */
 function importsOf(source: string): string[] {

@@ -99,8 +99,9 @@ describe('an unreachable gateway', () => {
         url: stack.gateway.url,
         connectTimeoutMs: 1500,
         // A network that lets POSTs through but drops the event stream (a proxy that blocks SSE, say).
+        // The client's ky layer calls it with a Request.
         fetch: async (input, init) => {
-          if (String(input).includes('/trpc/chat.stream')) {
+          if ((input instanceof Request ? input.url : String(input)).includes('/trpc/chat.stream')) {
             streamAttempts += 1;
             throw new TypeError('fetch failed');
           }
