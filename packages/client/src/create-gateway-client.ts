@@ -11,8 +11,8 @@ import { EventSource as FetchEventSource } from 'eventsource';
 import superjson from 'superjson';
 import { toClientError } from './gateway-client-error.js';
 import { type ApiKey, createHttpLayer, type HttpRetryOptions, type HttpTimeouts } from './http-layer.js';
+import { resumableStream } from './resumable-stream.js';
 import { partsOf, type StreamPart } from './stream-parts.js';
-import { iterateSubscription } from './subscription-iterator.js';
 
 export interface GatewayClientOptions {
   /** The gateway's base URL, e.g. `http://localhost:8001` (the API lives under `/trpc`). */
@@ -28,6 +28,8 @@ export interface GatewayClientOptions {
   fetch?: typeof fetch;
   /** How long a stream may take to connect before it fails with `gateway_unreachable` (default 10 s). */
   connectTimeoutMs?: number;
+  /** How long a stream whose connection dropped keeps reconnecting (from its last event) before `stream_interrupted` (default 30 s). */
+  resumeTimeoutMs?: number;
   /** How long a query or a call may wait for the gateway's answer (defaults: 10 s, 10 min). */
   timeouts?: HttpTimeouts;
   /** Retries: queries on network errors, 429 and 503; calls and streams only when the connection was refused. */
@@ -43,7 +45,11 @@ export interface GatewayClient {
   chat: {
     /** One complete answer; `usage.from_cache` says whether the gateway's cache served it. */
     complete(request: TypedChatRequest, options?: CallOptions): Promise<ChatCompletion>;
-    /** Chunks as they arrive. Breaking out of the loop or aborting cancels the upstream call. */
+    /**
+     * Chunks as they arrive, each exactly once: a dropped connection is reconnected on its own and the
+     * stream continues after the last chunk received. Breaking out of the loop or aborting cancels the
+     * upstream call.
+     */
     stream(request: TypedChatRequest, options?: CallOptions): AsyncGenerator<ChatCompletionChunk>;
     /** Only the text: each chunk's content delta, empty ones skipped. */
     streamText(request: TypedChatRequest, options?: CallOptions): AsyncGenerator<string>;
@@ -56,6 +62,7 @@ export interface GatewayClient {
 }
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+const DEFAULT_RESUME_TIMEOUT_MS = 30_000;
 
 /** Rethrows as GatewayClientError; an abort by the caller stays the caller's abort reason. */
 async function call<T>(run: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
@@ -95,9 +102,14 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
   async function* stream(request: TypedChatRequest, callOptions: CallOptions = {}) {
     const { signal } = callOptions;
     const { streamId } = await call(() => trpc.chat.startStream.mutate(request, callOptions), signal);
-    yield* iterateSubscription<ChatCompletionChunk>(
-      (callbacks) => trpc.chat.stream.subscribe({ streamId }, { ...callbacks, ...callOptions }),
-      { signal, connectTimeoutMs },
+    yield* resumableStream(
+      {
+        streamId,
+        subscribe: (input, callbacks) => trpc.chat.stream.subscribe(input, { ...callbacks, ...callOptions }),
+        // Not the caller's signal: it is usually what just aborted, and the cancel must still go out.
+        cancel: () => trpc.chat.cancel.mutate({ streamId }),
+      },
+      { signal, connectTimeoutMs, resumeTimeoutMs: options.resumeTimeoutMs ?? DEFAULT_RESUME_TIMEOUT_MS },
     );
   }
 
