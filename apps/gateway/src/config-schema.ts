@@ -1,6 +1,17 @@
 // The one declaration of every setting: env variable, parser with its default, and place in the config.
 import { z } from 'zod';
-import { bool, int, keyList, nodeEnv, optionalText, optionalUrl, seconds, text, url } from './env-parsers.js';
+import {
+  bool,
+  hostPortList,
+  int,
+  keyList,
+  nodeEnv,
+  optionalText,
+  optionalUrl,
+  seconds,
+  text,
+  url,
+} from './env-parsers.js';
 
 /** One setting: the variable it is read from and the parser (with its default) that gives its value. */
 export class Setting<T> {
@@ -17,6 +28,7 @@ export const SSE_RECONNECT_AFTER_INACTIVITY_MS = 30_000;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const HTTP = ['http:', 'https:'];
+const REDIS_DOWN_POLICIES = ['local', 'open', 'closed'] as const;
 
 /**
  * The shape of the config, with a Setting at every leaf. `auth.apiKeysFile`, the raw
@@ -46,8 +58,18 @@ export const CONFIG_SCHEMA = {
     file: env('GATEWAY_CONFIG', optionalText),
   },
   http: { bodyLimitBytes: env('BODY_LIMIT_BYTES', int(1_048_576, 1024)) },
+  /** At most one topology: REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS (see redis-config.ts). */
   redis: {
     url: env('REDIS_URL', optionalUrl(['redis:', 'rediss:'])),
+    clusterNodes: env('REDIS_CLUSTER_NODES', hostPortList),
+    sentinels: env('REDIS_SENTINELS', hostPortList),
+    sentinelName: env('REDIS_SENTINEL_NAME', text('mymaster')),
+    sentinelPassword: env('REDIS_SENTINEL_PASSWORD', optionalText),
+    /** For the data nodes (cluster, Sentinel-managed, or a REDIS_URL without its own credentials). */
+    username: env('REDIS_USERNAME', optionalText),
+    password: env('REDIS_PASSWORD', optionalText),
+    /** TLS to cluster nodes, sentinels and their primary; a REDIS_URL says so with `rediss://`. */
+    tls: env('REDIS_TLS', bool(false)),
     keyPrefix: env('REDIS_KEY_PREFIX', text('llm-gateway:')),
     commandTimeoutMs: env('REDIS_COMMAND_TIMEOUT_MS', int(250, 1)),
   },
@@ -70,6 +92,10 @@ export const CONFIG_SCHEMA = {
   rateLimit: {
     enabled: env('RATE_LIMIT_ENABLED', bool(true)),
     requestsPerMinute: env('RATE_LIMIT_REQUESTS_PER_MINUTE', int(100, 1)),
+    /** While Redis is unreachable: this instance's share (`local`), no limit (`open`) or 503 (`closed`). */
+    redisDown: env('RATE_LIMIT_REDIS_DOWN', optionalText.pipe(z.enum(REDIS_DOWN_POLICIES).default('local'))),
+    /** Instances sharing the limit: `local` gives each requestsPerMinute / instances (at least 1). */
+    instances: env('RATE_LIMIT_INSTANCES', int(1, 1)),
   },
   circuitBreaker: {
     enabled: env('CIRCUIT_BREAKER_ENABLED', bool(true)),

@@ -16,7 +16,12 @@ describe('parseConfig', () => {
       defaultModel: 'deepseek/deepseek-v3.2',
       apiKey: undefined,
     });
-    expect(config.redis).toEqual({ url: undefined, keyPrefix: 'llm-gateway:', commandTimeoutMs: 250 });
+    expect(config.redis).toEqual({
+      url: undefined,
+      keyPrefix: 'llm-gateway:',
+      commandTimeoutMs: 250,
+      topology: undefined,
+    });
     expect(config.retry).toEqual({
       maxAttempts: 3,
       baseDelayMs: 500,
@@ -30,7 +35,12 @@ describe('parseConfig', () => {
       maxEntries: 10_000,
       maxBytes: 67_108_864,
     });
-    expect(config.rateLimit).toEqual({ enabled: true, requestsPerMinute: 100 });
+    expect(config.rateLimit).toEqual({
+      enabled: true,
+      requestsPerMinute: 100,
+      redisDown: 'local',
+      instances: 1,
+    });
     expect(config.circuitBreaker).toEqual({ enabled: true, failureThreshold: 5, timeoutSeconds: 60 });
     expect(config.streaming).toEqual({ enabled: true });
     expect(config.auth).toEqual({ apiKeys: [], protectMetrics: false, perKeyRequestsPerMinute: undefined });
@@ -73,7 +83,7 @@ describe('parseConfig', () => {
     });
     expect(config.redis.url).toBe('redis://redis:6379/1');
     expect(config.cache).toMatchObject({ enabled: false, ttlSeconds: 60 });
-    expect(config.rateLimit).toEqual({ enabled: false, requestsPerMinute: 20 });
+    expect(config.rateLimit).toMatchObject({ enabled: false, requestsPerMinute: 20 });
     expect(config.circuitBreaker).toEqual({ enabled: false, failureThreshold: 3, timeoutSeconds: 10 });
     expect(config.streaming.enabled).toBe(false);
   });

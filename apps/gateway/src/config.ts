@@ -11,6 +11,7 @@ import {
   settingsOf,
 } from './config-schema.js';
 import { splitKeys } from './env-parsers.js';
+import { redisTopologyOf } from './redis-config.js';
 import { type RoutingConfig, readRoutingFile, routingFromEnv } from './routing-file.js';
 
 export type { RoutingConfig } from './routing-file.js';
@@ -107,6 +108,9 @@ function deriveConfig(
     ]);
   }
   const routing = routingOf(parsed, env, readFile);
+  const { url, keyPrefix, commandTimeoutMs, ...topologySettings } = parsed.redis;
+  const redisTopology = redisTopologyOf({ url, ...topologySettings });
+  if (!redisTopology.ok) throw new ConfigError(redisTopology.problems);
   const apiKeys = [
     ...new Set([...auth.apiKeys, ...(apiKeysFile === undefined ? [] : readKeysFile(apiKeysFile, readFile))]),
   ];
@@ -128,6 +132,8 @@ function deriveConfig(
     },
     /** Upstreams and routes: from GATEWAY_CONFIG, or the one of each the upstream variables describe. */
     routing,
+    /** `topology`: the one Redis deployment configured (undefined: none, everything in memory). */
+    redis: { url, keyPrefix, commandTimeoutMs, topology: redisTopology.topology },
     auth: {
       ...auth,
       /** Inbound keys from GATEWAY_API_KEYS and the file, each once; empty: the gateway is open. */

@@ -64,9 +64,31 @@ export function createEngineLogs(logger: GatewayLogger) {
         return;
       }
       if (scope === 'key') return;
-      if (event.backend === 'memory')
-        logger.warn({ reason: event.reason }, 'Rate limiter: Redis unreachable, using the in-memory bucket');
-      else logger.info('Rate limiter: Redis is back, using the shared bucket');
+      switch (event.backend) {
+        case 'memory':
+          logger.warn(
+            { reason: event.reason },
+            'Rate limiter: Redis unreachable, using the in-memory bucket',
+          );
+          return;
+        case 'open':
+          logger.warn(
+            { reason: event.reason },
+            'Rate limiter: Redis unreachable, not limiting (policy open)',
+          );
+          return;
+        case 'closed':
+          logger.warn(
+            { reason: event.reason },
+            'Rate limiter: Redis unreachable, refusing requests (policy closed)',
+          );
+          return;
+        case 'redis':
+          logger.info('Rate limiter: Redis is back, using the shared bucket');
+          return;
+        default:
+          unhandledBackend(event.backend);
+      }
     },
 
     retry({ attempt, delayMs, error, requestId }: RetryEvent): void {
@@ -90,3 +112,5 @@ export function createEngineLogs(logger: GatewayLogger) {
 }
 
 export type EngineLogs = ReturnType<typeof createEngineLogs>;
+
+function unhandledBackend(_backend: never): void {}

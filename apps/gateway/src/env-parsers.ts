@@ -74,6 +74,21 @@ export function splitKeys(text: string | undefined): string[] {
 
 export const keyList = raw.transform(splitKeys);
 
+/** `host:port` pairs separated by commas or spaces (cluster nodes, sentinels); empty: none. */
+export const hostPortList = raw.transform((value, ctx) => {
+  const addresses: { host: string; port: number }[] = [];
+  for (const item of splitKeys(value)) {
+    const match = /^(.+):(\d{1,5})$/.exec(item);
+    const port = Number(match?.[2]);
+    if (match?.[1] === undefined || port < 1 || port > 65535) {
+      ctx.addIssue({ code: 'custom', message: `expected host:port, got "${item}"` });
+      return z.NEVER;
+    }
+    addresses.push({ host: match[1].replace(/^\[(.*)\]$/, '$1'), port });
+  }
+  return addresses;
+});
+
 /** Anything but `production` or `test` runs as `development` (as Node tooling treats NODE_ENV). */
 export const nodeEnv = text('development').transform((value) =>
   value === 'production' || value === 'test' ? value : ('development' as const),

@@ -6,18 +6,18 @@ import {
   createMemoryTicketStore,
   createRateLimiter,
   createRedisCacheStore,
-  createRedisClient,
+  createRedisConnection,
   createRedisJournal,
   createRedisTicketStore,
   createResponseCache,
   createResumableStreams,
   createRetryPolicy,
   type RateLimiter,
+  type RedisConnection,
   type ResponseCache,
   type ResumableStreams,
   type TicketStore,
 } from '@llm-gateway/core';
-import type { Redis } from 'ioredis';
 import type { GatewayConfig } from './config.js';
 import { createEngineLogs, type EngineLogs } from './engine-logs.js';
 import { createReadiness, type Readiness } from './health/readiness.js';
@@ -56,13 +56,20 @@ interface Observers {
 /** The shared bucket (`scope: gateway`) or the per-API-key buckets (`scope: key`). */
 function createLimiter(
   { scope, requestsPerMinute }: { scope: 'gateway' | 'key'; requestsPerMinute: number },
-  { config, redis }: { config: GatewayConfig; redis: Redis | undefined },
+  { config, redis }: { config: GatewayConfig; redis: RedisConnection | undefined },
   { logs, metrics }: Observers,
 ): RateLimiter {
+  // Bucket keys are `<keyPrefix>{<bucket>}` (hash-tagged, see core's redis-keys.ts).
   const keyPrefix = `${config.redis.keyPrefix}ratelimit:${scope === 'key' ? 'key:' : ''}`;
+  const shared = {
+    keyPrefix,
+    whenDown: config.rateLimit.redisDown,
+    instances: config.rateLimit.instances,
+    deadlineMs: config.redis.commandTimeoutMs,
+  };
   return createRateLimiter({
     requestsPerMinute,
-    ...(redis ? { redis: { client: redis, keyPrefix } } : {}),
+    ...(redis ? { redis: { client: redis, ...shared } } : {}),
     onEvent: (event) => {
       if (event.type === 'limited') metrics.rateLimited();
       logs.rateLimiter(scope, event);
@@ -72,7 +79,7 @@ function createLimiter(
 
 function createCache(
   config: GatewayConfig,
-  redis: Redis | undefined,
+  redis: RedisConnection | undefined,
   logs: EngineLogs,
 ): ResponseCache | undefined {
   if (!config.cache.enabled) return undefined;
@@ -86,13 +93,13 @@ function createCache(
   });
 }
 
-function createTickets(config: GatewayConfig, redis: Redis | undefined): TicketStore {
+function createTickets(config: GatewayConfig, redis: RedisConnection | undefined): TicketStore {
   const memory = createMemoryTicketStore(config.streamTickets);
   if (!redis) return memory;
   return createRedisTicketStore({ redis, keyPrefix: `${config.redis.keyPrefix}stream:`, fallback: memory });
 }
 
-function createResumable(config: GatewayConfig, redis: Redis | undefined): ResumableStreams {
+function createResumable(config: GatewayConfig, redis: RedisConnection | undefined): ResumableStreams {
   const ttlMs = config.resume.ttlSeconds * 1000;
   const journal = redis
     ? createRedisJournal({ redis, keyPrefix: `${config.redis.keyPrefix}resume:`, ttlMs })
@@ -101,14 +108,16 @@ function createResumable(config: GatewayConfig, redis: Redis | undefined): Resum
 }
 
 export function createServices({ config, logger, upstreamBaseUrl }: CreateServicesOptions): GatewayServices {
-  const redis = config.redis.url
-    ? createRedisClient(config.redis.url, {
+  const { topology } = config.redis;
+  const redis = topology
+    ? createRedisConnection(topology, {
         commandTimeoutMs: config.redis.commandTimeoutMs,
         onError: () => {
           // Outages are reported once by the components that use Redis; per-retry noise is dropped here.
         },
       })
     : undefined;
+  const redisSource = redis && topology ? { connection: redis, topology: topology.kind } : undefined;
   const logs = createEngineLogs(logger);
   const metrics = createPrometheusMetrics();
   const observers = { logs, metrics };
@@ -129,6 +138,7 @@ export function createServices({ config, logger, upstreamBaseUrl }: CreateServic
       : createLimiter({ scope: 'key', requestsPerMinute: perKey }, shared, observers);
   const cache = createCache(config, redis, logs);
   metrics.watch({
+    redis: redisSource,
     breaker,
     upstreams: upstreams.all,
     cache,
@@ -171,6 +181,7 @@ export function createServices({ config, logger, upstreamBaseUrl }: CreateServic
     resumable,
     snapshot: metricsSnapshot({
       config,
+      redis: redisSource,
       breaker,
       upstreams: upstreams.all,
       rateLimiter,
@@ -179,7 +190,9 @@ export function createServices({ config, logger, upstreamBaseUrl }: CreateServic
     }),
     metrics,
     readiness: createReadiness({
-      redis,
+      redis: redisSource,
+      rateLimiter,
+      redisDown: config.rateLimit.redisDown,
       breakers: upstreams.routes
         .defaultUpstreams()
         .flatMap((upstream) => (upstream.breaker ? [upstream.breaker] : [])),

@@ -147,6 +147,8 @@ describe('the Prometheus exposition', () => {
       'cache_enabled',
       'circuit_breaker',
       'rate_limiter',
+      // Issue 16: the Redis topology and whether this instance is connected (`disabled` without Redis).
+      'redis',
       'streaming_enabled',
       'upstream_concurrency',
       // Issue 14: each upstream's own breaker and slots, by name.

@@ -1,4 +1,4 @@
-// GET /health/ready: 503 while Redis is stopped or frozen and while shutting down, 200 (degraded) with the breaker open.
+// GET /health/ready: degraded (200) while Redis is stopped or frozen, 503 then under RATE_LIMIT_REDIS_DOWN=closed and while shutting down.
 import { type RedisServerHandle, startRedisServer } from '@llm-gateway/test-support';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ReadinessReport } from '../src/health/readiness.js';
@@ -12,10 +12,10 @@ async function ready(gw: TestGateway): Promise<{ status: number; body: Readiness
   return { status: res.status, body, ms: performance.now() - started };
 }
 
-/** Polls until readiness answers `status` (ioredis reconnects on its own schedule, capped at 2 s). */
-async function until(gw: TestGateway, status: number): Promise<Awaited<ReturnType<typeof ready>>> {
+/** Polls until readiness reports `status` in its body (200 covers both ready and degraded). */
+async function untilStatus(gw: TestGateway, status: ReadinessReport['status']) {
   let last = await ready(gw);
-  for (let i = 0; i < 50 && last.status !== status; i += 1) {
+  for (let i = 0; i < 50 && last.body.status !== status; i += 1) {
     await new Promise((resolve) => setTimeout(resolve, 100));
     last = await ready(gw);
   }
@@ -35,6 +35,8 @@ describe('readiness with Redis', () => {
       },
     });
   });
+  const chat = async () =>
+    (await gw.post({ messages: [{ role: 'user', content: `ready ${Math.random()}` }] })).status;
   afterEach(() => redis.resume());
   afterAll(async () => {
     await gw.close();
@@ -42,44 +44,92 @@ describe('readiness with Redis', () => {
   });
 
   it('is ready with every check passing', async () => {
-    const { status, body } = await until(gw, 200);
+    const { status, body } = await untilStatus(gw, 'ready');
     expect(status).toBe(200);
     expect(body).toEqual({
       status: 'ready',
       checks: {
-        redis: { status: 'ok', latency_ms: expect.any(Number) },
+        redis: { status: 'ok', latency_ms: expect.any(Number), topology: 'single' },
+        rate_limiter: { backend: 'redis', redis_down_policy: 'local' },
         circuit_breaker: { status: 'closed' },
         shutdown: { status: 'ok' },
       },
     });
   });
 
-  it('answers 503 while Redis is stopped, and 200 again once it is back', async () => {
+  it('stays in the load balancer (200, degraded) while Redis is stopped, and is ready again once it is back', async () => {
     await redis.stop();
+    // Every instance shares this Redis: under the default `local` policy each keeps serving on its share.
+    expect(await chat()).toBe(200);
     const down = await ready(gw);
-    expect(down.status).toBe(503);
-    expect(down.body.status).toBe('not_ready');
-    expect(down.body.checks.redis.status).toBe('down');
+    expect(down.status).toBe(200);
+    expect(down.body.status).toBe('degraded');
+    expect(down.body.checks.redis).toMatchObject({ status: 'down', topology: 'single' });
+    expect(down.body.checks.rate_limiter).toEqual({ backend: 'memory', redis_down_policy: 'local' });
     // liveness is not readiness: the process itself is fine
     expect((await fetch(`${gw.url}/health`)).status).toBe(200);
 
     await redis.restart();
-    const back = await until(gw, 200);
+    const back = await untilStatus(gw, 'ready');
     expect(back.status).toBe(200);
     expect(back.body.checks.redis.status).toBe('ok');
+    expect(back.body.checks.rate_limiter.backend).toBe('redis');
   }, 15_000);
 
-  it('answers 503 within the bound while Redis is frozen', async () => {
-    await until(gw, 200);
+  it('answers within the bound while Redis is frozen', async () => {
+    await untilStatus(gw, 'ready');
     redis.pause();
     const frozen = await ready(gw);
-    expect(frozen.status).toBe(503);
-    expect(frozen.body.checks.redis).toMatchObject({ status: 'down', reason: 'timeout' });
+    expect(frozen.body).toMatchObject({
+      status: 'degraded',
+      checks: { redis: { status: 'down', reason: 'timeout' } },
+    });
     // bounded by REDIS_COMMAND_TIMEOUT_MS (200 ms), not by ioredis' defaults (forever when frozen)
     expect(frozen.ms).toBeLessThan(1000);
     redis.resume();
-    expect((await until(gw, 200)).status).toBe(200);
+    expect((await untilStatus(gw, 'ready')).status).toBe(200);
   });
+});
+
+describe('readiness with Redis under RATE_LIMIT_REDIS_DOWN=closed', () => {
+  let redis: RedisServerHandle;
+  let gw: TestGateway;
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    gw = await startGateway({
+      env: {
+        REDIS_URL: redis.url,
+        REDIS_KEY_PREFIX: `test-ready-closed-${process.pid}:`,
+        REDIS_COMMAND_TIMEOUT_MS: '200',
+        RATE_LIMIT_REDIS_DOWN: 'closed',
+      },
+    });
+  });
+  afterAll(async () => {
+    await gw.close();
+    await redis.stop();
+  });
+
+  it('answers 503 while Redis is stopped (the instance refuses every request), and 200 once it is back', async () => {
+    await untilStatus(gw, 'ready');
+    await redis.stop();
+    const refused = await gw.post({ messages: [{ role: 'user', content: 'closed?' }] });
+    expect(refused.status).toBe(503);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe(
+      'rate_limiter_unavailable',
+    );
+    const down = await ready(gw);
+    expect(down.status).toBe(503);
+    expect(down.body).toMatchObject({
+      status: 'not_ready',
+      checks: { redis: { status: 'down' }, rate_limiter: { backend: 'closed', redis_down_policy: 'closed' } },
+    });
+    await redis.restart();
+    // No traffic reaches a not-ready instance: readiness itself must bring the limiter back to Redis.
+    const back = await untilStatus(gw, 'ready');
+    expect(back.status).toBe(200);
+    expect(back.body.checks.rate_limiter.backend).toBe('redis');
+  }, 15_000);
 });
 
 describe('readiness without Redis', () => {

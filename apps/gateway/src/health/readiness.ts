@@ -1,17 +1,33 @@
-// Readiness: whether this instance should get traffic now (Redis reachable, not shutting down), and why.
-import type { BreakerState, CircuitBreaker } from '@llm-gateway/core';
-import type { Redis } from 'ioredis';
+// Readiness: whether this instance should get traffic now (not shutting down, able to limit), and why.
+import type {
+  BreakerState,
+  BucketBackend,
+  CircuitBreaker,
+  RateLimiter,
+  RedisConnection,
+  RedisDownPolicy,
+  RedisTopologyKind,
+} from '@llm-gateway/core';
 
 export type RedisCheck =
-  | { status: 'ok'; latency_ms: number }
-  | { status: 'down'; latency_ms: number; reason: 'not_connected' | 'timeout' | 'error' }
+  | { status: 'ok'; latency_ms: number; topology: RedisTopologyKind }
+  | {
+      status: 'down';
+      latency_ms: number;
+      reason: 'not_connected' | 'timeout' | 'error';
+      topology: RedisTopologyKind;
+    }
   | { status: 'disabled' };
+
+/** Who decides the shared rate limit now: `redis`, or the RATE_LIMIT_REDIS_DOWN stand-in. */
+export type RateLimiterCheck = { backend: BucketBackend | 'disabled'; redis_down_policy?: RedisDownPolicy };
 
 export interface ReadinessReport {
   /** `degraded` is still ready (200): the upstream is failing, which another instance cannot fix. */
   status: 'ready' | 'degraded' | 'not_ready';
   checks: {
     redis: RedisCheck;
+    rate_limiter: RateLimiterCheck;
     circuit_breaker: { status: BreakerState | 'disabled' };
     shutdown: { status: 'ok' | 'shutting_down' };
   };
@@ -26,8 +42,12 @@ export interface Readiness {
 }
 
 export interface ReadinessOptions {
-  /** Absent: REDIS_URL is not configured and Redis is not checked. */
-  redis?: Redis | undefined;
+  /** Absent: no Redis topology is configured and Redis is not checked. */
+  redis?: { connection: RedisConnection; topology: RedisTopologyKind } | undefined;
+  /** The shared limiter's backend (absent: the limit is off); with Redis, its outage policy too. */
+  rateLimiter?: Pick<RateLimiter, 'backend' | 'snapshot'> | undefined;
+  /** RATE_LIMIT_REDIS_DOWN: with `closed`, an instance without Redis refuses everything and is not ready. */
+  redisDown: RedisDownPolicy;
   /** The breakers of the default route's upstreams (none: breakers are off). */
   breakers: readonly CircuitBreaker[];
   /** Bound on the Redis PING (the configured Redis command timeout). */
@@ -36,10 +56,17 @@ export interface ReadinessOptions {
 
 const roundMs = (ms: number) => Math.round(ms * 100) / 100;
 
-/** One PING, bounded by its own timer too: the client's commandTimeout is not relied on alone. */
-async function pingRedis(redis: Redis, timeoutMs: number): Promise<RedisCheck> {
+/**
+ * One PING, bounded by its own timer too: the client's commandTimeout is not relied on alone. On a
+ * Cluster it reaches one node: `ok` says the cluster answers, the limiter's backend says whether the
+ * bucket's own slot does.
+ */
+async function pingRedis(
+  { connection: redis, topology }: NonNullable<ReadinessOptions['redis']>,
+  timeoutMs: number,
+): Promise<RedisCheck> {
   // Reconnecting or not yet connected: a PING would only wait in the offline queue.
-  if (redis.status !== 'ready') return { status: 'down', latency_ms: 0, reason: 'not_connected' };
+  if (redis.status !== 'ready') return { status: 'down', latency_ms: 0, reason: 'not_connected', topology };
   const started = performance.now();
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<'timeout'>((resolve) => {
@@ -54,7 +81,9 @@ async function pingRedis(redis: Redis, timeoutMs: number): Promise<RedisCheck> {
       timedOut,
     ]);
     const latency_ms = roundMs(performance.now() - started);
-    return outcome === 'ok' ? { status: 'ok', latency_ms } : { status: 'down', latency_ms, reason: outcome };
+    return outcome === 'ok'
+      ? { status: 'ok', latency_ms, topology }
+      : { status: 'down', latency_ms, reason: outcome, topology };
   } finally {
     clearTimeout(timer);
   }
@@ -71,7 +100,14 @@ function routeState(breakers: readonly CircuitBreaker[]): BreakerState | 'disabl
   return states.includes('half_open') ? 'half_open' : 'open';
 }
 
-export function createReadiness({ redis, breakers, timeoutMs }: ReadinessOptions): Readiness {
+/**
+ * Redis down makes the instance `degraded` (still 200) under the `local` and `open` policies: every
+ * instance shares the one Redis, and taking them all out of the load balancer would turn a limited
+ * service into no service. Under `closed` this instance refuses every request, so it is not ready and
+ * traffic goes to instances that still reach Redis.
+ */
+export function createReadiness(options: ReadinessOptions): Readiness {
+  const { redis, rateLimiter, redisDown, breakers, timeoutMs } = options;
   let shuttingDown = false;
   return {
     get shuttingDown() {
@@ -83,16 +119,36 @@ export function createReadiness({ redis, breakers, timeoutMs }: ReadinessOptions
     async check() {
       const redisCheck: RedisCheck = redis ? await pingRedis(redis, timeoutMs) : { status: 'disabled' };
       const breakerState = routeState(breakers);
-      const notReady = shuttingDown || redisCheck.status === 'down';
-      const degraded = breakerState === 'open' || breakerState === 'half_open';
+      // Redis answers but the limiter still runs on its stand-in: probe it now (a snapshot is a bounded
+      // peek that switches back on success). Under `closed` no traffic comes to do it while not ready.
+      if (redisCheck.status === 'ok' && rateLimiter !== undefined && rateLimiter.backend !== 'redis') {
+        await rateLimiter.snapshot();
+      }
+      // Down here: the PING failed, or the limiter's own calls fail (on a Cluster, its slot's primary).
+      const limiterOff = rateLimiter !== undefined && rateLimiter.backend !== 'redis';
+      const redisDownHere = redis !== undefined && (redisCheck.status === 'down' || limiterOff);
+      const limiterRefuses = redisDownHere && rateLimiter !== undefined && redisDown === 'closed';
+      const notReady = shuttingDown || limiterRefuses;
+      const degraded = breakerState === 'open' || breakerState === 'half_open' || redisDownHere;
       return {
         status: notReady ? 'not_ready' : degraded ? 'degraded' : 'ready',
         checks: {
           redis: redisCheck,
+          rate_limiter: limiterCheck(rateLimiter, redis === undefined ? undefined : redisDown),
           circuit_breaker: { status: breakerState },
           shutdown: { status: shuttingDown ? 'shutting_down' : 'ok' },
         },
       };
     },
   };
+}
+
+function limiterCheck(
+  limiter: ReadinessOptions['rateLimiter'],
+  policy: RedisDownPolicy | undefined,
+): RateLimiterCheck {
+  if (limiter === undefined) return { backend: 'disabled' };
+  return policy === undefined
+    ? { backend: limiter.backend }
+    : { backend: limiter.backend, redis_down_policy: policy };
 }

@@ -5,6 +5,8 @@ import type {
   ConcurrencyLimiter,
   ConcurrencySnapshot,
   RateLimiter,
+  RateLimiterSnapshot,
+  RedisTopologyKind,
   ResponseCache,
   ResponseCacheSnapshot,
 } from '@llm-gateway/core';
@@ -19,7 +21,12 @@ export interface MetricsSnapshot {
     opened_at: string | null;
     half_open_at: string | null;
   };
-  rate_limiter: { rate: number; tokens_available: number | null; backend: string; degraded: boolean };
+  /** `backend`: redis, memory (no Redis, or `local` during an outage), open, closed, or disabled. */
+  rate_limiter: Omit<RateLimiterSnapshot, 'backend'> & {
+    backend: RateLimiterSnapshot['backend'] | 'disabled';
+  };
+  /** The Redis deployment and whether this instance's client is connected (`disabled`: none configured). */
+  redis: { topology: RedisTopologyKind | 'disabled'; status: 'up' | 'down' | 'disabled' };
   cache_enabled: boolean;
   cache: ResponseCacheSnapshot | null;
   streaming_enabled: boolean;
@@ -44,11 +51,19 @@ export interface MetricsSources {
   rateLimiter: RateLimiter | undefined;
   cache: ResponseCache | undefined;
   concurrency: Pick<ConcurrencyLimiter, 'snapshot'>;
+  /** The Redis client (read for its status only) and its topology; absent without Redis. */
+  redis?: { connection: { readonly status: string }; topology: RedisTopologyKind } | undefined;
+}
+
+/** Connected: `ready`. A Cluster stays `ready` with one primary down; the limiter's backend shows that. */
+export function redisState(redis: MetricsSources['redis']): MetricsSnapshot['redis'] {
+  if (redis === undefined) return { topology: 'disabled', status: 'disabled' };
+  return { topology: redis.topology, status: redis.connection.status === 'ready' ? 'up' : 'down' };
 }
 
 /** Reads every component now; a disabled one shows as `disabled` (and the spec's numbers), never a false 0. */
 export function metricsSnapshot(sources: MetricsSources): () => Promise<MetricsSnapshot> {
-  const { config, breaker, upstreams, rateLimiter, cache, concurrency } = sources;
+  const { config, breaker, upstreams, rateLimiter, cache, concurrency, redis } = sources;
   return async () => {
     const limiter = rateLimiter ? await rateLimiter.snapshot() : undefined;
     return {
@@ -67,6 +82,7 @@ export function metricsSnapshot(sources: MetricsSources): () => Promise<MetricsS
         backend: 'disabled',
         degraded: false,
       },
+      redis: redisState(redis),
       cache_enabled: cache !== undefined,
       cache: cache ? cache.snapshot() : null,
       streaming_enabled: config.streaming.enabled,

@@ -5,9 +5,11 @@ import type {
   CircuitBreaker,
   ConcurrencyLimiter,
   RateLimiter,
+  RedisTopologyKind,
   ResponseCache,
 } from '@llm-gateway/core';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { watchRedis } from './redis-gauges.js';
 
 const PREFIX = 'llm_gateway_';
 
@@ -33,6 +35,8 @@ export interface MetricSources {
   rateLimiter?: RateLimiter | undefined;
   /** The upstream slots of all upstreams together. */
   concurrency?: Pick<ConcurrencyLimiter, 'snapshot'> | undefined;
+  /** The Redis client (read for its status) and its topology. */
+  redis?: { connection: { readonly status: string }; topology: RedisTopologyKind } | undefined;
 }
 
 export interface PrometheusMetrics {
@@ -198,7 +202,7 @@ export function createPrometheusMetrics(): PrometheusMetrics {
     retry: () => retries.inc(),
     rateLimited: () => rateLimitRejections.inc(),
     breakerTransition: (from, to) => breakerTransitions.inc({ from, to }),
-    watch({ breaker, upstreams = [], cache, rateLimiter, concurrency }) {
+    watch({ breaker, upstreams = [], cache, rateLimiter, concurrency, redis }) {
       const guarded = upstreams.filter((upstream) => upstream.breaker !== undefined);
       if (guarded.length > 0) {
         new Gauge({
@@ -266,6 +270,7 @@ export function createPrometheusMetrics(): PrometheusMetrics {
           },
         });
       }
+      if (redis) watchRedis({ registry, prefix: PREFIX }, { redis, rateLimiter });
       if (concurrency) {
         readGauge(
           'upstream_in_flight',
