@@ -19,6 +19,7 @@ import { onClientError, onFrameworkError } from './rest/framework-errors.js';
 import { modelsRoute } from './rest/models-route.js';
 import { sendRequestId } from './rest/request-id.js';
 import { renderRestErrors } from './rest/rest-errors.js';
+import { usageRoute } from './rest/usage-route.js';
 import type { GatewayServices } from './services.js';
 import { gracefulClose } from './shutdown.js';
 import { trpcPlugin } from './trpc/trpc-plugin.js';
@@ -84,7 +85,7 @@ export async function buildApp({ config, services, logger }: BuildAppOptions): P
   app.decorateRequest('model', undefined);
   sendRequestId(app);
   refuseWhileClosing(app, services.readiness);
-  const verifier = createApiKeyVerifier(config.auth.apiKeys);
+  const verifier = createApiKeyVerifier(config.auth.apiKeys, config.access.keys);
   requireApiKey(app, { verifier, protectMetrics: config.auth.protectMetrics });
   // The API speaks JSON only: anything else is a clear 415, not a string that fails validation.
   app.removeContentTypeParser('text/plain');
@@ -116,6 +117,7 @@ export async function buildApp({ config, services, logger }: BuildAppOptions): P
   await app.register(metricsRoute, { snapshot: services.snapshot });
   await app.register(prometheusRoute, { registry: services.metrics.registry });
   await app.register(modelsRoute, { chat: services.chat, drain });
+  await app.register(usageRoute, { usage: services.usage });
   await app.register(chatCompletionsRoute, {
     chat: services.chat,
     defaultModel: config.upstream.defaultModel,
@@ -132,6 +134,7 @@ export async function buildApp({ config, services, logger }: BuildAppOptions): P
     resumable: services.resumable,
     health: () => health,
     snapshot: services.snapshot,
+    usage: services.usage,
   });
 
   app.addHook('onClose', async () => services.close());

@@ -96,6 +96,10 @@ export const CONFIG_SCHEMA = {
     redisDown: env('RATE_LIMIT_REDIS_DOWN', optionalText.pipe(z.enum(REDIS_DOWN_POLICIES).default('local'))),
     /** Instances sharing the limit: `local` gives each requestsPerMinute / instances (at least 1). */
     instances: env('RATE_LIMIT_INSTANCES', int(1, 1)),
+    /** One token bucket for the whole gateway on top of the keys' own (0: none). */
+    tokensPerMinute: env('RATE_LIMIT_TOKENS_PER_MINUTE', int(0, 0)),
+    /** Completion tokens a token limit reserves for a request without max_tokens (settled with the real usage). */
+    defaultMaxTokens: env('TOKEN_LIMIT_DEFAULT_MAX_TOKENS', int(1024, 1)),
   },
   circuitBreaker: {
     enabled: env('CIRCUIT_BREAKER_ENABLED', bool(true)),
@@ -103,6 +107,8 @@ export const CONFIG_SCHEMA = {
     timeoutSeconds: env('CIRCUIT_BREAKER_TIMEOUT', seconds(60)),
   },
   streaming: { enabled: env('STREAMING_ENABLED', bool(true)) },
+  /** Tokens and cost per key, model and day (in Redis when configured); budgets need it. */
+  usage: { enabled: env('USAGE_ENABLED', bool(true)) },
   auth: {
     /** Inbound keys; merged with the file's after parsing. Empty: the gateway is open. */
     apiKeys: env('GATEWAY_API_KEYS', keyList),

@@ -40,6 +40,8 @@ describe('parseConfig', () => {
       requestsPerMinute: 100,
       redisDown: 'local',
       instances: 1,
+      tokensPerMinute: 0,
+      defaultMaxTokens: 1024,
     });
     expect(config.circuitBreaker).toEqual({ enabled: true, failureThreshold: 5, timeoutSeconds: 60 });
     expect(config.streaming).toEqual({ enabled: true });

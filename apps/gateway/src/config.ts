@@ -11,9 +11,11 @@ import {
   settingsOf,
 } from './config-schema.js';
 import { splitKeys } from './env-parsers.js';
+import { type AccessConfig, NO_ACCESS_CONFIG } from './keys-file.js';
 import { redisTopologyOf } from './redis-config.js';
 import { type RoutingConfig, readRoutingFile, routingFromEnv } from './routing-file.js';
 
+export type { AccessConfig, ConfiguredKey } from './keys-file.js';
 export type { RoutingConfig } from './routing-file.js';
 export { SSE_RECONNECT_AFTER_INACTIVITY_MS };
 
@@ -65,32 +67,33 @@ function readKeysFile(path: string, readFile: (path: string) => string): string[
 }
 
 /**
- * Upstreams and routes from the GATEWAY_CONFIG file, or from the upstream variables. The file's
- * `api_key_env` names any variable of `env` (all of it, not only the declared ones): under `turbo run
- * start` only turbo.json's passThroughEnv reach the process, so with a file run `node dist/main.js`.
+ * Upstreams and routes from the GATEWAY_CONFIG file, or from the upstream variables when there is no
+ * file or it has no upstreams; keys and prices from the file. The file's `api_key_env` and `key_env`
+ * name any variable of `env` (all of it, not only the declared ones): under `turbo run start` only
+ * turbo.json's passThroughEnv reach the process, so with a file run `node dist/main.js`.
  */
 function routingOf(
   parsed: Parsed<typeof CONFIG_SCHEMA>,
   env: EnvInput,
   readFile: (path: string) => string,
-): RoutingConfig {
+): { routing: RoutingConfig; access: AccessConfig } {
   const { upstream, limits } = parsed;
-  if (parsed.routing.file === undefined) {
-    return routingFromEnv({
+  const fromEnv = () =>
+    routingFromEnv({
       baseUrl: upstream.baseUrl,
       apiKey: upstream.apiKey,
       model: upstream.defaultModel,
       timeoutMs: upstream.timeoutMs,
       maxConcurrent: limits.maxConcurrentUpstream,
     });
-  }
+  if (parsed.routing.file === undefined) return { routing: fromEnv(), access: NO_ACCESS_CONFIG };
   const result = readRoutingFile(parsed.routing.file, {
     readFile,
     env,
     defaults: { timeoutMs: upstream.timeoutMs, maxConcurrent: limits.maxConcurrentUpstream },
   });
   if (!result.ok) throw new ConfigError(result.problems);
-  return result.routing;
+  return { routing: result.routing ?? fromEnv(), access: result.access };
 }
 
 /** The values no single variable gives, and the rules that span variables. */
@@ -100,14 +103,14 @@ function deriveConfig(
   readFile: (path: string) => string,
 ) {
   const { apiKeysFile, perKeyRequestsPerMinute, ...auth } = parsed.auth;
-  // With a routing file its upstreams answer: demo mode needs neither the key nor the simulator.
-  const demo = parsed.routing.file === undefined && parsed.upstream.apiKey === undefined;
+  const { routing, access } = routingOf(parsed, env, readFile);
+  // With a file's upstreams they answer: demo mode needs neither the key nor the simulator.
+  const demo = routing.source === 'env' && parsed.upstream.apiKey === undefined;
   if (parsed.env === 'production' && demo) {
     throw new ConfigError([
-      'PROXYAPI_API_KEY: required when NODE_ENV=production without GATEWAY_CONFIG (demo mode is for development only)',
+      'PROXYAPI_API_KEY: required when NODE_ENV=production without upstreams in GATEWAY_CONFIG (demo mode is for development only)',
     ]);
   }
-  const routing = routingOf(parsed, env, readFile);
   const { url, keyPrefix, commandTimeoutMs, ...topologySettings } = parsed.redis;
   const redisTopology = redisTopologyOf({ url, ...topologySettings });
   if (!redisTopology.ok) throw new ConfigError(redisTopology.problems);
@@ -117,7 +120,13 @@ function deriveConfig(
   if (apiKeysFile !== undefined && apiKeys.length === 0) {
     throw new ConfigError(['GATEWAY_API_KEYS_FILE: the file holds no keys (the gateway would be open)']);
   }
-  if (perKeyRequestsPerMinute > 0 && apiKeys.length === 0) {
+  const budgeted = access.keys.find((key) => key.policy.budgetUsd !== undefined);
+  if (budgeted && !parsed.usage.enabled) {
+    throw new ConfigError([
+      `USAGE_ENABLED: key "${budgeted.policy.name}" has a budget_usd, which needs usage accounting (USAGE_ENABLED=true)`,
+    ]);
+  }
+  if (perKeyRequestsPerMinute > 0 && apiKeys.length === 0 && access.keys.length === 0) {
     throw new ConfigError([
       'RATE_LIMIT_PER_KEY_REQUESTS_PER_MINUTE: needs GATEWAY_API_KEYS (without keys every caller is the same)',
     ]);
@@ -132,6 +141,8 @@ function deriveConfig(
     },
     /** Upstreams and routes: from GATEWAY_CONFIG, or the one of each the upstream variables describe. */
     routing,
+    /** The file's keys (with their settings, as digests) and prices; none without a file. */
+    access,
     /** `topology`: the one Redis deployment configured (undefined: none, everything in memory). */
     redis: { url, keyPrefix, commandTimeoutMs, topology: redisTopology.topology },
     auth: {

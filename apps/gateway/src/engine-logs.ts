@@ -5,11 +5,16 @@ import type {
   CircuitBreakerEvent,
   RateLimiterEvent,
   RetryEvent,
+  UsageEvent,
 } from '@llm-gateway/core';
 import type { GatewayLogger } from './logger.js';
 
 /** Every line names its request (`reqId`) when the event has one; the engine itself never logs. */
+/** A Redis outage fails every usage write: one warning a minute says so. */
+const USAGE_WARNING_EVERY_MS = 60_000;
+
 export function createEngineLogs(logger: GatewayLogger) {
+  let lastUsageWarning = Number.NEGATIVE_INFINITY;
   return {
     chat(event: ChatEvent): void {
       switch (event.type) {
@@ -49,6 +54,18 @@ export function createEngineLogs(logger: GatewayLogger) {
         );
       else if (to === 'closed') logger.info({ reqId, upstream, from, to }, 'Circuit breaker closed');
       else logger.info({ reqId, upstream, from, to }, 'Circuit breaker half-open: letting one probe through');
+    },
+
+    /** A usage write that failed (Redis down): logged once a minute at most, not once per request. */
+    usage(event: UsageEvent): void {
+      if (event.type !== 'write-failed') return;
+      const now = Date.now();
+      if (now - lastUsageWarning < USAGE_WARNING_EVERY_MS) return;
+      lastUsageWarning = now;
+      logger.warn(
+        { key: event.key, reason: event.error instanceof Error ? event.error.message : String(event.error) },
+        'Usage could not be written (counts of this instance are kept for budgets; others are lost)',
+      );
     },
 
     /** `scope: key` is the per-API-key limiter; Redis switches are reported by the shared one only. */

@@ -1,4 +1,5 @@
 // The GATEWAY_CONFIG file: issue 14's example in YAML and JSON, defaults, and one clear line per problem.
+import { createHash } from 'node:crypto';
 import { caughtSync } from '@llm-gateway/test-support';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from './config.js';
@@ -205,13 +206,68 @@ describe('a bad routing file stops start-up with one line naming the file and th
     expect(refusal(upstreams)).toEqual([at('upstreams.a: declared more than once (again at line 2)')]);
   });
 
-  it('an unknown top-level key (keys and prices are not accepted yet)', () => {
-    const known = '(known: upstreams, routes, default_route, passthrough_unknown_models)';
-    expect(refusal(`${EXAMPLE_YAML}keys: {}\n`)).toEqual([at(`keys: unknown key ${known}`)]);
-    expect(refusal(`${EXAMPLE_YAML}prices: {}\nextra: 1\n`)).toEqual([
-      at(`prices: unknown key ${known}`),
-      at(`extra: unknown key ${known}`),
+  it('an unknown top-level key', () => {
+    const known = '(known: upstreams, routes, default_route, passthrough_unknown_models, keys, prices)';
+    expect(refusal(`${EXAMPLE_YAML}extra: 1\n`)).toEqual([at(`extra: unknown key ${known}`)]);
+  });
+
+  it('keys and prices: shapes and the rules across fields, without echoing a key', () => {
+    const env = { BOT_KEY: 'sk-bot-secret-1', SAME_KEY: 'sk-bot-secret-1' };
+    const text = `${EXAMPLE_YAML}keys:
+  - { name: bot, key_env: BOT_KEY, models: [balanced, nope], budget_usd: { daily: 0 } }
+  - { name: bot, key_env: SAME_KEY }
+  - { name: "bad name", key_sha256: abc }
+  - { name: both, key_env: BOT_KEY, key_sha256: ${'a'.repeat(64)} }
+  - { name: unset, key_env: UNSET_KEY, tokens_per_minute: 0 }
+prices:
+  m: { prompt: -1, completion: 1, cahced: 1 }
+`;
+    const problems = refusal(text, { ...KEYS, ...env });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        at('keys[0].budget_usd.daily: expected an amount in USD above 0'),
+        at('keys[0].models[1]: "nope" is not a route (routes: deepseek/deepseek-v3.2, balanced)'),
+        at('keys[1].name: "bot" is already the name of keys[0]'),
+        at('keys[1]: is the same key as keys[0]'),
+        at('keys[2].name: key names use letters, digits, ".", "_" and "-"'),
+        at("keys[2].key_sha256: expected the key's SHA-256 as 64 hex digits"),
+        at('keys[3]: needs exactly one of key_env and key_sha256'),
+        at('keys[4].key_env: UNSET_KEY is not set in the environment'),
+        at('keys[4].tokens_per_minute: expected a positive integer'),
+        at('prices.m.prompt: expected USD per 1M tokens, 0 or more'),
+        at('prices.m.cahced: unknown key (known: prompt, completion, cached_prompt)'),
+      ]),
+    );
+    expect(problems).toHaveLength(11);
+    for (const problem of problems) expect(problem).not.toContain('sk-bot');
+  });
+
+  it('keys and prices alone: routing stays on the env variables; keys are kept as digests', () => {
+    const result = readRoutingFile(PATH, {
+      readFile: reader({
+        [PATH]: `keys:\n  - { name: bot, key_env: BOT_KEY, admin: true }\nprices:\n  m: { prompt: 0.27, completion: 1.1 }\n`,
+      }),
+      env: { BOT_KEY: ' sk-bot ' },
+      defaults: { timeoutMs: 1, maxConcurrent: 1 },
+    });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.routing).toBeUndefined();
+    expect(result.access.keys).toEqual([
+      {
+        sha256: createHash('sha256').update('sk-bot').digest('hex'),
+        policy: {
+          name: 'bot',
+          admin: true,
+          models: undefined,
+          requestsPerMinute: undefined,
+          tokensPerMinute: undefined,
+          budgetUsd: undefined,
+        },
+      },
     ]);
+    expect(result.access.prices).toEqual({ m: { prompt: 0.27, completion: 1.1, cachedPrompt: undefined } });
+    expect(JSON.stringify(result)).not.toContain('sk-bot');
   });
 
   it('an unknown field in a target, a route or an upstream', () => {
@@ -252,10 +308,12 @@ describe('a bad routing file stops start-up with one line naming the file and th
     );
     expect(refusal('upstreams:\n\tdeepseek: {}\n')).toHaveLength(1);
     expect(refusal('{"upstreams": {}')).toHaveLength(1);
-    expect(refusal('')).toEqual([at('the file is empty (expected upstreams, routes and default_route)')]);
+    expect(refusal('')).toEqual([
+      at('the file is empty (expected upstreams, routes and default_route, or keys and prices)'),
+    ]);
     expect(refusal('just words')).toEqual([
       at(
-        'expected a mapping with upstreams, routes, default_route, passthrough_unknown_models, got a string',
+        'expected a mapping with upstreams, routes, default_route, passthrough_unknown_models, keys, prices, got a string',
       ),
     ]);
   });
@@ -280,7 +338,7 @@ routes:
       at('routes.n.targets[0].weight: expected a positive integer'),
       at('routes.n.targets[0].priority: expected a non-negative integer'),
       at('routes.n.hidden: expected true or false, got a string'),
-      at('default_route: is required'),
+      at('default_route: is required with upstreams, routes and default_route (all three or none)'),
     ]);
     for (const problem of problems) expect(problem).not.toMatch(/sk-live|\n/);
   });

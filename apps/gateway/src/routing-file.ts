@@ -1,5 +1,6 @@
 // Upstreams and routes: read from the GATEWAY_CONFIG file and checked, or built from today's env variables.
 import { LineCounter, parseDocument } from 'yaml';
+import { type AccessConfig, buildAccess, keysProblems } from './keys-file.js';
 import { type FieldPath, formatField, issueProblems, type Problem, yamlProblem } from './routing-problems.js';
 import { ENV_VARIABLE_NAME, ROUTING_FILE_SCHEMA, type RoutingFile } from './routing-schema.js';
 
@@ -61,7 +62,8 @@ export interface RoutingFileOptions {
 
 /** The routing, or every problem found, each one line naming the file and the field. */
 export type RoutingFileResult =
-  | { readonly ok: true; readonly routing: RoutingConfig }
+  /** `routing` undefined: the file has no upstreams (only keys and prices); the env variables describe one. */
+  | { readonly ok: true; readonly routing: RoutingConfig | undefined; readonly access: AccessConfig }
   | { readonly ok: false; readonly problems: readonly string[] };
 
 /** The name of the one upstream the env variables describe. */
@@ -121,6 +123,20 @@ function crossCheck(raw: unknown, env: RoutingEnv): Problem[] {
   const doc = recordOf(raw);
   const upstreams = recordOf(doc?.upstreams);
   const routes = recordOf(doc?.routes);
+  const routing = ['upstreams', 'routes', 'default_route'] as const;
+  if (doc !== undefined && routing.some((section) => doc[section] !== undefined)) {
+    for (const section of routing) {
+      if (doc[section] === undefined) {
+        problems.push({
+          field: [section],
+          message: 'is required with upstreams, routes and default_route (all three or none)',
+        });
+      }
+    }
+  }
+  const aliases =
+    routes !== undefined && doc?.passthrough_unknown_models !== true ? Object.keys(routes) : undefined;
+  problems.push(...keysProblems(raw, env, aliases));
   for (const [name, upstream] of Object.entries(upstreams ?? {})) {
     const variable = recordOf(upstream)?.api_key_env;
     if (typeof variable === 'string' && ENV_VARIABLE_NAME.test(variable) && !isSet(env, variable)) {
@@ -154,8 +170,10 @@ function crossCheck(raw: unknown, env: RoutingEnv): Problem[] {
   return problems;
 }
 
-/** The checked file as the gateway uses it: keys resolved, defaults filled in. */
-function build(file: RoutingFile, options: RoutingFileOptions): RoutingConfig {
+/** The checked file's routing as the gateway uses it: keys resolved, defaults filled in. */
+function build(file: RoutingFile, options: RoutingFileOptions): RoutingConfig | undefined {
+  if (file.upstreams === undefined || file.routes === undefined || file.default_route === undefined)
+    return undefined;
   const upstreams = Object.entries(file.upstreams).map(([name, upstream]) => {
     const resolved: RoutingUpstream = {
       baseUrl: upstream.base_url,
@@ -208,7 +226,12 @@ function problemsOf(text: string, env: RoutingEnv): { problems: Problem[]; file?
   if (parsed.fatal) return { problems: parsed.problems };
   if (parsed.value === null || parsed.value === undefined) {
     return {
-      problems: [{ field: [], message: 'the file is empty (expected upstreams, routes and default_route)' }],
+      problems: [
+        {
+          field: [],
+          message: 'the file is empty (expected upstreams, routes and default_route, or keys and prices)',
+        },
+      ],
     };
   }
   const result = ROUTING_FILE_SCHEMA.safeParse(parsed.value, { reportInput: true });
@@ -241,5 +264,5 @@ export function readRoutingFile(path: string, options: RoutingFileOptions): Rout
   }
   const { problems, file } = problemsOf(text, options.env);
   if (problems.length > 0 || file === undefined) return { ok: false, problems: problems.map(line) };
-  return { ok: true, routing: build(file, options) };
+  return { ok: true, routing: build(file, options), access: buildAccess(file, options.env) };
 }

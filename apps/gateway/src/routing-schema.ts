@@ -1,25 +1,15 @@
 // The shape of the GATEWAY_CONFIG file (issue 14's contract) as zod schemas: every object strict.
 import { z } from 'zod';
+import { ENV_VARIABLE_NAME, strict } from './file-schema-parts.js';
+import { KEYS_SECTION, PRICES_SECTION } from './keys-schema.js';
 
-/** Letters, digits, `_`: what a shell accepts as a variable name. */
-export const ENV_VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export { ENV_VARIABLE_NAME };
 
 /** Node's longest timer: a longer timeout would fire at once. */
 const MAX_TIMER_MS = 2_147_483_647;
 
 /** An HTTP header name (RFC 9110 token). */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-
-/**
- * A strict object whose unknown keys are reported with the keys it knows, so a typo points at its
- * fix; `what` is the message when the value is not an object at all.
- */
-function strict<Shape extends z.ZodRawShape>(shape: Shape, what: string) {
-  const known = Object.keys(shape).join(', ');
-  return z.strictObject(shape, {
-    error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown key (known: ${known})` : what),
-  });
-}
 
 const integer = (min: number, max: number, message: string) =>
   z.int({ error: message }).min(min, { error: message }).max(max, { error: message });
@@ -104,16 +94,22 @@ const upstreamName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, {
 });
 
 /**
- * The file's top-level sections. The quotas issue adds `keys` and `prices`: one line each here;
- * until then they are unknown keys, an error like any other.
+ * The file's top-level sections. Upstreams, routes and default_route come together or not at all
+ * (then the env variables describe the one upstream, as without a file); keys and prices are issue 15's.
  */
 const SECTIONS = {
-  upstreams: z.record(upstreamName, upstreamSchema, { error: 'expected a mapping of upstream names' }),
-  routes: z.record(z.string().min(1, { error: 'an alias must not be empty' }), routeSchema, {
-    error: 'expected a mapping of model names (aliases) to routes',
-  }),
-  default_route: z.string({ error: 'expected the alias of a route' }),
+  upstreams: z
+    .record(upstreamName, upstreamSchema, { error: 'expected a mapping of upstream names' })
+    .optional(),
+  routes: z
+    .record(z.string().min(1, { error: 'an alias must not be empty' }), routeSchema, {
+      error: 'expected a mapping of model names (aliases) to routes',
+    })
+    .optional(),
+  default_route: z.string({ error: 'expected the alias of a route' }).optional(),
   passthrough_unknown_models: z.boolean({ error: 'expected true or false' }).default(false),
+  keys: KEYS_SECTION.optional(),
+  prices: PRICES_SECTION.optional(),
 };
 
 /** The whole file. Parse with `reportInput: true` so missing fields are told from wrong ones. */

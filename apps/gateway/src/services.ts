@@ -17,6 +17,7 @@ import {
   type ResponseCache,
   type ResumableStreams,
   type TicketStore,
+  type UsageMeter,
 } from '@llm-gateway/core';
 import type { GatewayConfig } from './config.js';
 import { createEngineLogs, type EngineLogs } from './engine-logs.js';
@@ -24,10 +25,14 @@ import { createReadiness, type Readiness } from './health/readiness.js';
 import type { GatewayLogger } from './logger.js';
 import { type MetricsSnapshot, metricsSnapshot } from './metrics/metrics-snapshot.js';
 import { createPrometheusMetrics, type PrometheusMetrics } from './metrics/prometheus-metrics.js';
+import { createUsageMetrics } from './metrics/usage-metrics.js';
+import { configuredModels, createQuotas } from './quotas.js';
 import { createUpstreams } from './upstreams.js';
 
 export interface GatewayServices {
   chat: ChatService;
+  /** Tokens and cost per key (GET /v1/usage, tRPC usage); undefined with USAGE_ENABLED=false. */
+  usage: UsageMeter | undefined;
   /** Prepared tRPC streams waiting to be opened (in Redis when configured, so any instance can open them). */
   tickets: TicketStore;
   /** Streams that outlive their connection for a reconnect (the copy in Redis when configured). */
@@ -53,14 +58,18 @@ interface Observers {
   metrics: PrometheusMetrics;
 }
 
-/** The shared bucket (`scope: gateway`) or the per-API-key buckets (`scope: key`). */
+/** The shared bucket (`scope: gateway`), the per-API-key buckets (`scope: key`), or token buckets (`tokens`). */
 function createLimiter(
-  { scope, requestsPerMinute }: { scope: 'gateway' | 'key'; requestsPerMinute: number },
+  {
+    scope,
+    requestsPerMinute,
+    tokens,
+  }: { scope: 'gateway' | 'key'; requestsPerMinute: number; tokens?: boolean },
   { config, redis }: { config: GatewayConfig; redis: RedisConnection | undefined },
   { logs, metrics }: Observers,
 ): RateLimiter {
   // Bucket keys are `<keyPrefix>{<bucket>}` (hash-tagged, see core's redis-keys.ts).
-  const keyPrefix = `${config.redis.keyPrefix}ratelimit:${scope === 'key' ? 'key:' : ''}`;
+  const keyPrefix = `${config.redis.keyPrefix}ratelimit:${tokens ? 'tokens:' : ''}${scope === 'key' ? 'key:' : ''}`;
   const shared = {
     keyPrefix,
     whenDown: config.rateLimit.redisDown,
@@ -137,6 +146,21 @@ export function createServices({ config, logger, upstreamBaseUrl }: CreateServic
       ? undefined
       : createLimiter({ scope: 'key', requestsPerMinute: perKey }, shared, observers);
   const cache = createCache(config, redis, logs);
+  const usageMetrics = createUsageMetrics(metrics.registry, { models: configuredModels(config) });
+  const quotas = createQuotas({
+    config,
+    redis,
+    createLimiter: ({ kind, perMinute }) =>
+      createLimiter(
+        { scope: 'key', requestsPerMinute: perMinute, tokens: kind === 'tokens' },
+        shared,
+        observers,
+      ),
+    onUsage: (event) => {
+      usageMetrics(event);
+      logs.usage(event);
+    },
+  });
   metrics.watch({
     redis: redisSource,
     breaker,
@@ -164,6 +188,9 @@ export function createServices({ config, logger, upstreamBaseUrl }: CreateServic
     streamingEnabled: config.streaming.enabled,
     rateLimiter,
     clientRateLimiter,
+    keyRateLimiter: quotas.keyRateLimiter,
+    tokenLimits: quotas.tokenLimits,
+    usage: quotas.usage,
     retry,
     cache,
     maxMessages: config.limits.maxMessages,
@@ -177,6 +204,7 @@ export function createServices({ config, logger, upstreamBaseUrl }: CreateServic
 
   return {
     chat,
+    usage: quotas.usage,
     tickets: createTickets(config, redis),
     resumable,
     snapshot: metricsSnapshot({

@@ -45,6 +45,9 @@ describe('createApiKeyVerifier', () => {
   it('lets everyone in as anonymous when no keys are configured', () => {
     const open = createApiKeyVerifier([]);
     expect(open.enabled).toBe(false);
-    expect(open.verify(undefined)).toEqual({ keyId: 'anonymous' });
+    expect(open.verify(undefined)).toEqual({
+      keyId: 'anonymous',
+      caller: { name: 'anonymous', admin: false },
+    });
   });
 });

@@ -1,5 +1,5 @@
 // The call context both adapters build for the engine: one signal (client gone or shutdown), ids, cache mode.
-import type { CacheMode, CallOptions } from '@llm-gateway/core';
+import type { CacheMode, CallOptions, KeyPolicy } from '@llm-gateway/core';
 import { type Drain, shuttingDownError } from './drain.js';
 
 export interface EdgeCallInput {
@@ -8,6 +8,8 @@ export interface EdgeCallInput {
   cache: CacheMode;
   /** The caller's API key id when keys are on (never the key). */
   clientId: string | undefined;
+  /** The caller's key settings and usage name when keys are on. */
+  caller?: KeyPolicy | undefined;
   drain: Drain;
   /** The transport's own disconnect signal when it has a true one (tRPC); REST calls clientLeft(). */
   clientSignal?: AbortSignal | undefined;
@@ -54,6 +56,7 @@ export function openEdgeCall(input: EdgeCallInput): EdgeCall {
       requestId: input.requestId,
       cache: input.cache,
       clientId: input.clientId,
+      caller: input.caller,
     },
     clientGone: () => gone,
     clientLeft: () => {

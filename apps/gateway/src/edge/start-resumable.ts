@@ -1,6 +1,6 @@
 // Opens a chat stream that outlives its connection and records it for reconnects: the step both adapters share.
 import type { ChatCompletionRequest } from '@llm-gateway/contracts';
-import type { CacheMode, CallFacts, ChatService, ResumableStreams } from '@llm-gateway/core';
+import type { CacheMode, CallFacts, ChatService, KeyPolicy, ResumableStreams } from '@llm-gateway/core';
 import type { Drain } from './drain.js';
 import { openEdgeCall } from './edge-call.js';
 
@@ -14,6 +14,8 @@ export interface StartResumableInput {
   requestId: string;
   cache: CacheMode;
   clientId: string | undefined;
+  /** The caller's key settings: budgets, models and token limits hold for resumable streams too. */
+  caller: KeyPolicy | undefined;
   /** The connection that asked: while the stream is opening its loss aborts it (nobody has the id yet). */
   connection?: AbortSignal | undefined;
 }
@@ -33,6 +35,7 @@ export async function startResumable(input: StartResumableInput): Promise<CallFa
     requestId: input.requestId,
     cache: input.cache,
     clientId: input.clientId,
+    caller: input.caller,
     drain: input.drain,
     clientSignal: opening.signal,
   });

@@ -1,7 +1,13 @@
 // REST adapter for POST /v1/chat/completions: HTTP in, the chat service, JSON or SSE out (resumable on request).
 import { randomUUID } from 'node:crypto';
 import { parseChatRequest } from '@llm-gateway/contracts';
-import { type CallFacts, type ChatService, type ResumableStreams, rateLimitHeaders } from '@llm-gateway/core';
+import {
+  type CallFacts,
+  type ChatService,
+  type ResumableStreams,
+  rateLimitHeaders,
+  tokenLimitHeaders,
+} from '@llm-gateway/core';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { cacheModeOf } from '../edge/cache-mode.js';
 import type { Drain } from '../edge/drain.js';
@@ -21,11 +27,13 @@ export interface ChatCompletionsRouteOptions {
 const RESUMABLE_HEADER = 'x-gateway-resumable';
 
 /**
- * Headers every chat answer carries (errors carry their own): OpenAI's x-ratelimit-* family, x-cache,
+ * Headers every chat answer carries (errors carry their own): OpenAI's x-ratelimit-* family (requests,
+ * and tokens when a token limit applies), x-cache,
  * which upstream answered (none for a cache hit) and how many upstream calls this request made.
  */
 function applyFacts(reply: FastifyReply, facts: CallFacts): void {
   if (facts.rateLimit) reply.headers(rateLimitHeaders(facts.rateLimit));
+  if (facts.tokenLimit) reply.headers(tokenLimitHeaders(facts.tokenLimit));
   reply.header('x-cache', facts.cache === 'HIT' ? 'HIT' : 'MISS');
   if (facts.upstream !== undefined) reply.header('x-gateway-upstream', facts.upstream);
   reply.header('x-gateway-attempts', String(facts.attempts));
@@ -54,6 +62,7 @@ export const chatCompletionsRoute: FastifyPluginAsync<ChatCompletionsRouteOption
         requestId: request.id,
         cache: cacheModeOf(request.headers['cache-control']),
         clientId,
+        caller: request.client?.caller,
         connection: connection.signal,
       });
       applyFacts(reply, facts);

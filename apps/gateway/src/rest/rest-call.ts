@@ -13,6 +13,7 @@ export function openRestCall(request: FastifyRequest, reply: FastifyReply, drain
     requestId: request.id,
     cache: cacheModeOf(request.headers['cache-control']),
     clientId: request.client?.keyId,
+    caller: request.client?.caller,
     drain,
   });
   reply.raw.once('close', () => {

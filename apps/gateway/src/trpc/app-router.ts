@@ -1,7 +1,8 @@
 // The typed API's root router; its type (AppRouter) is all the typed client imports from the server.
-import type { ChatService, ResumableStreams, TicketStore } from '@llm-gateway/core';
+import type { ChatService, ResumableStreams, TicketStore, UsageMeter } from '@llm-gateway/core';
 import type { Drain } from '../edge/drain.js';
 import { openEdgeCall } from '../edge/edge-call.js';
+import { queryUsage, usageQueryInput } from '../edge/usage-query.js';
 import type { HealthBody } from '../health/health-body.js';
 import type { MetricsSnapshot } from '../metrics/metrics-snapshot.js';
 import { createChatRouter } from './chat-router.js';
@@ -14,6 +15,8 @@ export interface AppRouterOptions {
   drain: Drain;
   health: () => HealthBody;
   snapshot: () => Promise<MetricsSnapshot>;
+  /** Undefined with USAGE_ENABLED=false (the `usage` query then answers not_found). */
+  usage: UsageMeter | undefined;
 }
 
 export function createAppRouter(t: Trpc, options: AppRouterOptions) {
@@ -33,6 +36,10 @@ export function createAppRouter(t: Trpc, options: AppRouterOptions) {
     }),
     health: t.procedure.query(() => options.health()),
     metrics: t.procedure.query(() => options.snapshot()),
+    /** The caller's usage by day and model (an admin key: any key's), as GET /v1/usage answers. */
+    usage: t.procedure
+      .input(usageQueryInput)
+      .query(({ input, ctx }) => queryUsage(options.usage, { query: input, caller: ctx.caller })),
   });
 }
 

@@ -98,6 +98,8 @@ export function createChatRouter(t: Trpc, { chat, tickets, resumable, drain }: C
           requestId: ctx.requestId,
           cache: prepared.cache,
           clientId: prepared.clientId,
+          // The same key prepared it (checked above): its settings are the ones in force now.
+          caller: ctx.caller,
           connection: signal,
         });
       }

@@ -1,6 +1,6 @@
 // The tRPC instance: context, superjson, SSE settings, and the error shape every procedure answers with.
 
-import type { CacheMode } from '@llm-gateway/core';
+import type { CacheMode, KeyPolicy } from '@llm-gateway/core';
 import { initTRPC } from '@trpc/server';
 import superjson from 'superjson';
 import { SSE_RECONNECT_AFTER_INACTIVITY_MS } from '../config.js';
@@ -13,6 +13,8 @@ export interface TrpcContext {
   cache: CacheMode;
   /** The caller's API key id when keys are on (for the per-key rate limit); never the key. */
   clientId: string | undefined;
+  /** The caller's key settings (models, limits, budget) and usage name, when keys are on. */
+  caller: KeyPolicy | undefined;
 }
 
 export interface TrpcOptions {

@@ -38,6 +38,7 @@ export const trpcPlugin: FastifyPluginAsync<TrpcPluginOptions> = async (app, opt
         requestId: req.id,
         cache: cacheModeOf(req.headers['cache-control']),
         clientId: verifier.enabled ? client.keyId : undefined,
+        caller: verifier.enabled ? client.caller : undefined,
       };
     },
     onError: ({ error, path, req }) => {
