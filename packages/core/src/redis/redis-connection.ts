@@ -87,6 +87,7 @@ function connect(topology: RedisTopology, commandTimeoutMs: number): RedisConnec
     case 'single':
       return new Redis(topology.url, {
         ...nodeProfile(commandTimeoutMs),
+        ...credentials({ username: topology.username, password: topology.password, tls: false }),
         enableOfflineQueue: true,
         retryStrategy: backoff,
       });

@@ -14,9 +14,12 @@ export interface RedisNodeAuth {
   tls: boolean;
 }
 
-/** One of the three deployments; `url` carries its own credentials and TLS (`rediss://`). */
+/**
+ * One of the three deployments. A single server's `url` carries TLS (`rediss://`) and may carry its
+ * credentials; `username`/`password` are for a URL without them.
+ */
 export type RedisTopology =
-  | { kind: 'single'; url: string }
+  | { kind: 'single'; url: string; username?: string | undefined; password?: string | undefined }
   | ({ kind: 'cluster'; nodes: readonly RedisNodeAddress[] } & RedisNodeAuth)
   | ({
       kind: 'sentinel';
