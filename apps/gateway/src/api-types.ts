@@ -4,3 +4,5 @@ export type { HealthBody } from './health/health-body.js';
 export type { MetricsSnapshot } from './metrics/metrics-snapshot.js';
 export type { AppRouter } from './trpc/app-router.js';
 export type { GatewayErrorData } from './trpc/trpc-errors.js';
+export type { UsageReport, UsageTotals } from '@llm-gateway/core';
+export type { UsageQuery } from './edge/usage-query.js';

@@ -5,7 +5,13 @@ import type {
   ModelList,
   TypedChatRequest,
 } from '@llm-gateway/contracts';
-import type { AppRouter, HealthBody, MetricsSnapshot } from '@llm-gateway/gateway/api-types';
+import type {
+  AppRouter,
+  HealthBody,
+  MetricsSnapshot,
+  UsageQuery,
+  UsageReport,
+} from '@llm-gateway/gateway/api-types';
 import { createTRPCClient, httpLink, httpSubscriptionLink, splitLink } from '@trpc/client';
 import { EventSource as FetchEventSource } from 'eventsource';
 import superjson from 'superjson';
@@ -59,6 +65,8 @@ export interface GatewayClient {
   health(options?: CallOptions): Promise<HealthBody>;
   metrics(options?: CallOptions): Promise<MetricsSnapshot>;
   models(options?: CallOptions): Promise<ModelList>;
+  /** The caller's usage (tokens, cost) by day and model; with an admin key, `key` names any key's. */
+  usage(query?: UsageQuery, options?: CallOptions): Promise<UsageReport>;
 }
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
@@ -130,6 +138,7 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
     },
     health: (callOptions = {}) => call(() => trpc.health.query(undefined, callOptions), callOptions.signal),
     metrics: (callOptions = {}) => call(() => trpc.metrics.query(undefined, callOptions), callOptions.signal),
+    usage: (query, callOptions = {}) => call(() => trpc.usage.query(query, callOptions), callOptions.signal),
     models: (callOptions = {}) =>
       call(() => trpc.models.list.query(undefined, callOptions), callOptions.signal),
   };

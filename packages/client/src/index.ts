@@ -12,7 +12,13 @@ export type {
   ReasoningEffort,
   TypedChatRequest,
 } from '@llm-gateway/contracts';
-export type { HealthBody, MetricsSnapshot } from '@llm-gateway/gateway/api-types';
+export type {
+  HealthBody,
+  MetricsSnapshot,
+  UsageQuery,
+  UsageReport,
+  UsageTotals,
+} from '@llm-gateway/gateway/api-types';
 export {
   type CallOptions,
   createGatewayClient,

@@ -33,6 +33,19 @@ describe('chat.complete', () => {
     expect(stack.sim.stats.chatRequests).toBe(1);
   });
 
+  it("usage() reports the caller's tokens, the same as the answers' usage, and refuses a bad day with a typed error", async () => {
+    const day = new Date().toISOString().slice(0, 10);
+    const before = await client.usage({ from: day, to: day });
+    const answer = await client.chat.complete(prompt('count my tokens'), {});
+    const after = await client.usage();
+    expect(after).toMatchObject({ object: 'usage', key: 'anonymous', from: day, to: day });
+    expect(after.totals.requests - before.totals.requests).toBe(1);
+    expect(after.totals.total_tokens - before.totals.total_tokens).toBe(answer.usage?.total_tokens);
+    const error = await caught(() => client.usage({ from: 'yesterday' }));
+    expect(error).toBeInstanceOf(GatewayClientError);
+    expect(error).toMatchObject({ code: 'invalid_request', status: 400, param: 'from' });
+  });
+
   it('rejects invalid input with a typed error naming the field', async () => {
     const error = await caught(() => client.chat.complete({ messages: [] }));
     expect(error).toBeInstanceOf(GatewayClientError);
