@@ -1,5 +1,6 @@
 // ChatStream: an opened stream as the edge consumes it (push to a sink), and an iterator view for tRPC and tests.
-import { type ChatCompletionChunk, clientClosedError } from '@llm-gateway/contracts';
+import type { ChatCompletionChunk } from '@llm-gateway/contracts';
+import { createPullQueue } from '../stream/pull-queue.js';
 import { eventOf, type StreamSink, type StreamSource } from '../stream/stream-event.js';
 import type { CallFacts, ChatStream } from './chat-types.js';
 
@@ -64,52 +65,15 @@ export async function* chunksOf(
   stream: ChatStream,
   signal?: AbortSignal | undefined,
 ): AsyncGenerator<ChatCompletionChunk> {
-  const queue: ChatCompletionChunk[] = [];
-  let ended = false;
-  let failure: { error: unknown } | undefined;
-  let wake: (() => void) | undefined;
-  const notify = () => {
-    const waiting = wake;
-    wake = undefined;
-    waiting?.();
-  };
+  const queue = createPullQueue<ChatCompletionChunk>();
   stream.pipe({
-    event: (event) => {
-      queue.push(event.chunk);
-      notify();
-    },
-    end: () => {
-      ended = true;
-      notify();
-    },
-    fail: (error) => {
-      failure = { error };
-      notify();
-    },
+    event: (event) => queue.push(event.chunk),
+    end: () => queue.end(),
+    fail: (error) => queue.fail(error),
   });
-  const onAbort = () => {
-    if (!ended) failure ??= { error: clientClosedError() };
-    notify();
-  };
-  if (signal?.aborted) onAbort();
-  else signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    for (let next = 0; ; ) {
-      while (next < queue.length) {
-        const chunk = queue[next];
-        next += 1;
-        if (chunk !== undefined) yield chunk;
-      }
-      queue.length = 0;
-      next = 0;
-      if (failure) throw failure.error;
-      if (ended) return;
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-      });
-    }
+    yield* queue.drain(signal);
   } finally {
-    signal?.removeEventListener('abort', onAbort);
     stream.cancel();
   }
 }

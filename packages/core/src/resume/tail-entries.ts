@@ -1,5 +1,5 @@
 // A resumable stream from an event id as an async iterator, for consumers that pull (tRPC subscriptions, tests).
-import { clientClosedError } from '@llm-gateway/contracts';
+import { createPullQueue } from '../stream/pull-queue.js';
 import type { AttachInput, ResumableStreams } from './resumable-streams.js';
 import type { JournalEntry } from './resume-types.js';
 
@@ -14,53 +14,14 @@ export async function* tailEntries(
   input: AttachInput,
   signal?: AbortSignal | undefined,
 ): AsyncGenerator<JournalEntry> {
-  const queue: JournalEntry[] = [];
-  let done = false;
-  let failure: { error: unknown } | undefined;
-  let wake: (() => void) | undefined;
-  const notify = () => {
-    const waiting = wake;
-    wake = undefined;
-    waiting?.();
-  };
+  const queue = createPullQueue<JournalEntry>();
   const detach = await streams.attach(input, {
-    entry: (entry) => {
-      queue.push(entry);
-      notify();
-    },
-    end: (end) => {
-      done = true;
-      if (end.kind === 'fail') failure = { error: end.error };
-      notify();
-    },
+    entry: (entry) => queue.push(entry),
+    end: (end) => (end.kind === 'fail' ? queue.fail(end.error) : queue.end()),
   });
-  const onAbort = () => {
-    done = true;
-    notify();
-  };
-  if (signal?.aborted) onAbort();
-  else signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    for (let next = 0; ; ) {
-      while (next < queue.length && !signal?.aborted) {
-        const entry = queue[next];
-        next += 1;
-        if (entry !== undefined) yield entry;
-      }
-      queue.length = 0;
-      next = 0;
-      // Not a clean end: a transport that is still open must not tell its client the stream finished.
-      if (signal?.aborted) throw clientClosedError();
-      if (done) {
-        if (failure) throw failure.error;
-        return;
-      }
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-      });
-    }
+    yield* queue.drain(signal);
   } finally {
-    signal?.removeEventListener('abort', onAbort);
     detach();
   }
 }

@@ -2,22 +2,14 @@
 import { addCounts, emptyCounts, type UsageCounts } from './usage-counts.js';
 import type { UsageRow } from './usage-store.js';
 
-/** The counters as the API shows them: cost in USD, and whether every model in them had a price. */
-export interface UsageTotals {
-  requests: number;
-  cached_requests: number;
-  prompt_tokens: number;
-  completion_tokens: number;
-  reasoning_tokens: number;
-  cached_prompt_tokens: number;
-  total_tokens: number;
-  saved_tokens: number;
-  /** Requests whose tokens are estimated (a stream cut short, an answer without usage). */
-  estimated_requests: number;
+/**
+ * The counters as the API shows them: cost in USD instead of nano-USD, and whether every model in
+ * them had a price (`cost_usd` then counts the priced ones only) instead of the unpriced count.
+ */
+export type UsageTotals = Omit<UsageCounts, 'cost_nano_usd' | 'unpriced_requests'> & {
   cost_usd: number;
-  /** False when a model in the range has no price: `cost_usd` counts the priced ones only. */
   cost_complete: boolean;
-}
+};
 
 export interface UsageReport {
   object: 'usage';
@@ -30,19 +22,12 @@ export interface UsageReport {
 }
 
 export function totalsOf(counts: UsageCounts): UsageTotals {
+  const { cost_nano_usd, unpriced_requests, ...tokens } = counts;
   return {
-    requests: counts.requests,
-    cached_requests: counts.cached_requests,
-    prompt_tokens: counts.prompt_tokens,
-    completion_tokens: counts.completion_tokens,
-    reasoning_tokens: counts.reasoning_tokens,
-    cached_prompt_tokens: counts.cached_prompt_tokens,
-    total_tokens: counts.total_tokens,
-    saved_tokens: counts.saved_tokens,
-    estimated_requests: counts.estimated_requests,
+    ...tokens,
     // Nano-USD back to USD, without the float noise a division leaves (0.1 + 0.2).
-    cost_usd: Number((counts.cost_nano_usd / 1e9).toFixed(9)),
-    cost_complete: counts.unpriced_requests === 0,
+    cost_usd: Number((cost_nano_usd / 1e9).toFixed(9)),
+    cost_complete: unpriced_requests === 0,
   };
 }
 
