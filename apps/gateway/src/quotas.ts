@@ -1,5 +1,6 @@
 // Wires issue 15's policies from the config: the usage meter and its store, each key's request and token buckets.
 import {
+  createBatchedUsageStore,
   createMemoryUsageStore,
   createRedisUsageStore,
   createUsageMeter,
@@ -12,6 +13,9 @@ import {
 } from '@llm-gateway/core';
 import type { GatewayConfig } from './config.js';
 
+/** How long usage counts gather before one write to Redis: the lag of cross-instance reports and budgets. */
+const USAGE_FLUSH_MS = 50;
+
 /** Makes one limiter: `perMinute` units a minute, its buckets under `<prefix>ratelimit:<kind>`. */
 export type LimiterFactory = (spec: { kind: 'key' | 'tokens'; perMinute: number }) => RateLimiter;
 
@@ -22,6 +26,8 @@ export interface Quotas {
   keyRateLimiter: ((caller: KeyPolicy) => RateLimiter | undefined) | undefined;
   /** Absent when no key has `tokens_per_minute` and RATE_LIMIT_TOKENS_PER_MINUTE is 0. */
   tokenLimits: TokenLimits | undefined;
+  /** Sends the usage still gathered (at shutdown). */
+  close(): Promise<void>;
 }
 
 export interface QuotaOptions {
@@ -54,11 +60,21 @@ function limitersByRate(
 
 export function createQuotas({ config, redis, createLimiter, onUsage }: QuotaOptions): Quotas {
   const policies = config.access.keys.map((key) => key.policy);
+  // Redis writes are gathered for USAGE_FLUSH_MS: one pipeline per key and model, not one per request.
+  const budgeted = new Set(
+    policies.filter((policy) => policy.budgetUsd !== undefined).map((policy) => policy.name),
+  );
+  const batched = redis
+    ? createBatchedUsageStore(createRedisUsageStore({ redis, keyPrefix: config.redis.keyPrefix }), {
+        flushMs: USAGE_FLUSH_MS,
+        onError: (key, error) => onUsage({ type: 'write-failed', key, error }),
+        // Budgets are checked against Redis per request on every instance: their counts go at once.
+        immediate: (key) => budgeted.has(key),
+      })
+    : undefined;
   const usage = config.usage.enabled
     ? createUsageMeter({
-        store: redis
-          ? createRedisUsageStore({ redis, keyPrefix: config.redis.keyPrefix })
-          : createMemoryUsageStore(),
+        store: batched ?? createMemoryUsageStore(),
         prices: config.access.prices,
         onEvent: onUsage,
       })
@@ -84,6 +100,7 @@ export function createQuotas({ config, redis, createLimiter, onUsage }: QuotaOpt
       : undefined;
   return {
     usage,
+    close: async () => batched?.flush(),
     keyRateLimiter: requests.size > 0 ? (caller) => requests.get(caller.name) : undefined,
     tokenLimits,
   };

@@ -228,6 +228,7 @@ export function createServices({ config, logger, upstreamBaseUrl }: CreateServic
     }),
     close: async () => {
       resumable.close();
+      await quotas.close();
       await upstreams.close();
       if (redis) await redis.quit().catch(() => redis.disconnect());
     },

@@ -70,6 +70,7 @@ export {
   type TicketStore,
 } from './stream-tickets/ticket-store.js';
 export { createUpstreamClient, type UpstreamClient } from './upstream/upstream-client.js';
+export { type BatchedUsageStore, createBatchedUsageStore } from './usage/batched-usage-store.js';
 export { ANONYMOUS_CALLER, type BudgetUsd, type KeyPolicy } from './usage/key-policy.js';
 export { createRedisUsageStore } from './usage/redis-usage-store.js';
 export { type TokenLimits, tokenLimitHeaders } from './usage/token-limits.js';

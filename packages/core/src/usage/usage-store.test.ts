@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { type RedisServerHandle, startRedisServer } from '@llm-gateway/test-support';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBatchedUsageStore } from './batched-usage-store.js';
 import { createRedisUsageStore } from './redis-usage-store.js';
 import { costNanoUsd, emptyCounts, freshCounts, savedCounts } from './usage-counts.js';
 import { createUsageMeter } from './usage-meter.js';
@@ -142,5 +143,41 @@ describe('usage meter', () => {
     expect(await meter.spent('bot')).toEqual({ daily: 0, monthly: 1.1 });
     await Promise.resolve();
     expect(events).toEqual(['recorded', 'write-failed']);
+  });
+});
+
+describe('batched usage store', () => {
+  it('sends one write per key, day and model for many adds, and a report reads them at once', async () => {
+    const memory = createMemoryUsageStore();
+    let writes = 0;
+    const counting: UsageStore = {
+      ...memory,
+      add: (key, row) => {
+        writes += 1;
+        return memory.add(key, row);
+      },
+    };
+    const store = createBatchedUsageStore(counting, { flushMs: 60_000, onError: () => {} });
+    const one = freshCounts(tokens(1, 2), { price: PRICE, estimated: false });
+    for (let n = 0; n < 50; n += 1)
+      await store.add('bot', { day: '2026-12-01', model: n % 2 ? 'a' : 'b', counts: one });
+    expect(writes).toBe(0);
+    const rows = await store.rows('bot', ['2026-12-01']);
+    expect(writes).toBe(2);
+    expect(rows.map((row) => [row.model, row.counts.requests, row.counts.total_tokens])).toEqual([
+      ['b', 25, 75],
+      ['a', 25, 75],
+    ]);
+  });
+
+  it('reports a failed write by key', async () => {
+    const failed: string[] = [];
+    const store = createBatchedUsageStore(
+      { ...createMemoryUsageStore(), add: () => Promise.reject(new Error('down')) },
+      { flushMs: 1, onError: (key) => failed.push(key) },
+    );
+    await store.add('bot', { day: '2026-12-01', model: 'm', counts: emptyCounts() });
+    await store.flush();
+    expect(failed).toEqual(['bot']);
   });
 });
