@@ -1,4 +1,4 @@
-// What to run and for how long: defaults, BENCH_QUICK=1 / --quick, --only a,b, --reps N, --profile.
+// What to run and for how long: defaults, BENCH_QUICK=1 / --quick, --only a,b, --reps N, --profile, --accounting.
 import { parseArgs } from 'node:util';
 
 export const SCENARIOS = ['a', 'b', 'c', 'd', 'e'] as const;
@@ -7,6 +7,8 @@ export type ScenarioId = (typeof SCENARIOS)[number];
 export interface BenchPlan {
   quick: boolean;
   profile: boolean;
+  /** (a) also measures each gateway with USAGE_ENABLED=false, interleaved with its usage-on twin. */
+  accounting: boolean;
   reps: number;
   only: ReadonlySet<ScenarioId>;
   /** Base name of the result files in bench/results/ (`latest` for a full run). */
@@ -71,8 +73,8 @@ const QUICK: typeof FULL = {
 };
 
 export const PLAN_USAGE =
-  'usage: pnpm bench [--quick] [--only a,b,c,d,e] [--reps N] [--out NAME] [--profile]\n' +
-  '  env: BENCH_QUICK=1, BENCH_ONLY=a,b, BENCH_REPS=N, BENCH_PROFILE=1';
+  'usage: pnpm bench [--quick] [--only a,b,c,d,e] [--reps N] [--out NAME] [--profile] [--accounting]\n' +
+  '  env: BENCH_QUICK=1, BENCH_ONLY=a,b, BENCH_REPS=N, BENCH_PROFILE=1, BENCH_ACCOUNTING=1';
 
 const truthy = (value: string | undefined): boolean =>
   value !== undefined && ['1', 'true', 'yes', 'on'].includes(value.toLowerCase());
@@ -85,6 +87,7 @@ export function readPlan(argv: readonly string[], env: NodeJS.ProcessEnv): Bench
     options: {
       quick: { type: 'boolean' },
       profile: { type: 'boolean' },
+      accounting: { type: 'boolean' },
       only: { type: 'string' },
       reps: { type: 'string' },
       out: { type: 'string' },
@@ -112,6 +115,7 @@ export function readPlan(argv: readonly string[], env: NodeJS.ProcessEnv): Bench
     ...base,
     quick,
     profile: values.profile === true || truthy(env.BENCH_PROFILE),
+    accounting: values.accounting === true || truthy(env.BENCH_ACCOUNTING),
     reps,
     only,
     // A smoke or partial run must not overwrite the full run's table.

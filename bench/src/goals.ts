@@ -36,6 +36,25 @@ function throughputGoal({ scenario, label, rows, target, minVsProxy }: Throughpu
   );
 }
 
+/** Issue 15: with accounting on, the miss path keeps ≥ 95% of its usage-off twin's rate (same run). */
+function accountingGoals(rows: readonly ThroughputRow[] | undefined): GoalResult[] {
+  const goals: GoalResult[] = [];
+  for (const [target, label] of [
+    ['gateway', 'memory'],
+    ['gateway-redis', 'Redis'],
+  ] as const) {
+    const row = rows?.find((r) => r.target === target);
+    if (row?.vsUsageOff === undefined) continue;
+    goals.push({
+      scenario: '(a)',
+      goal: `Cache-miss throughput, ${label}, usage accounting on ≥ 0.95× off`,
+      measured: times(row.vsUsageOff),
+      met: check(row.vsUsageOff, (v) => v >= 0.95),
+    });
+  }
+  return goals;
+}
+
 function latencyGoals(rows: readonly LatencyRow[] | undefined): GoalResult[] {
   const at = (rate: number, target: TargetId) => rows?.find((r) => r.rate === rate && r.target === target);
   const gw500 = at(500, 'gateway');
@@ -137,6 +156,7 @@ export function evaluateGoals(results: Measured, streamConcurrency: readonly num
       target: 'gateway',
       minVsProxy: 0.5,
     }),
+    ...accountingGoals(results.cacheMiss?.rows),
     ...latencyGoals(results.latency?.rows),
     throughputGoal({
       scenario: '(c)',

@@ -31,6 +31,7 @@ async function runBench(plan: BenchPlan, logDir: string): Promise<void> {
       proxy: has('a') || has('b') || has('c') || has('d'),
       gateway: has('a') || has('b') || has('c') || has('d'),
       gatewayRedis: has('a') || has('c'),
+      accountingTwins: plan.accounting && has('a'),
     },
     logDir,
   );

@@ -14,6 +14,8 @@ const problems = (row: { non2xx: number; errors: number }): string =>
   row.non2xx + row.errors === 0 ? '0' : `⚠ ${count(row.errors)} err, ${count(row.non2xx)} non-2xx`;
 
 function throughputSection(title: string, scenario: ThroughputScenario, note: string): string {
+  // The "× usage off" column only when --accounting ran the usage-off twins.
+  const twins = scenario.rows.some((row) => row.vsUsageOff !== undefined);
   return [
     `## ${title}`,
     '',
@@ -27,6 +29,7 @@ function throughputSection(title: string, scenario: ThroughputScenario, note: st
         'req/s',
         '× direct',
         '× thin proxy',
+        ...(twins ? ['× usage off'] : []),
         'latency p50 / p99 (autocannon, whole ms)',
         'CPU per request (cores busy)',
         'errors',
@@ -37,6 +40,7 @@ function throughputSection(title: string, scenario: ThroughputScenario, note: st
         count(row.rps),
         times(row.vsDirect),
         times(row.vsProxy),
+        ...(twins ? [row.vsUsageOff === undefined ? dash : times(row.vsUsageOff)] : []),
         `${row.p50Ms} / ${row.p99Ms} ms`,
         Number.isFinite(row.cpuPerRequestUs)
           ? `${count(row.cpuPerRequestUs)} µs (${row.cpuCores.toFixed(2)})`

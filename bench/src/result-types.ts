@@ -33,6 +33,8 @@ export interface ThroughputRow {
   errors: number;
   /** The `x-cache` header a probe request got (cache scenarios, gateway targets only). */
   cacheProbe?: string;
+  /** With --accounting: this gateway's rate over its USAGE_ENABLED=false twin's (paired per repetition). */
+  vsUsageOff?: number;
 }
 
 export interface ThroughputScenario {

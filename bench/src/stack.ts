@@ -1,20 +1,35 @@
-// The processes under test: simulator, thin proxy, gateway (memory cache), gateway (Redis cache) + Redis.
+// The processes under test: simulator, thin proxy, gateway (memory cache), gateway (Redis cache) + Redis,
+// and with --accounting the same two gateways again with USAGE_ENABLED=false.
 import { say } from './log.js';
 import { readRssMb } from './proc-rss.js';
 import type { Service } from './spawn-service.js';
-import { startGateway } from './start-gateway.js';
+import { type GatewayOptions, startGateway } from './start-gateway.js';
 import { startRedis } from './start-redis.js';
 import { type SimProcess, startSim } from './start-sim.js';
 import { startThinProxy } from './start-thin-proxy.js';
 
-export type TargetId = 'direct' | 'proxy' | 'gateway' | 'gateway-redis';
+export type TargetId =
+  | 'direct'
+  | 'proxy'
+  | 'gateway'
+  | 'gateway-redis'
+  | 'gateway-no-usage'
+  | 'gateway-redis-no-usage';
 
 export const TARGET_LABELS: Readonly<Record<TargetId, string>> = {
   direct: 'direct → simulator',
   proxy: 'thin proxy',
   gateway: 'gateway (memory cache)',
   'gateway-redis': 'gateway (Redis cache)',
+  'gateway-no-usage': 'gateway (memory cache), usage off',
+  'gateway-redis-no-usage': 'gateway (Redis cache), usage off',
 };
+
+/** Each gateway target with accounting on, and its twin with USAGE_ENABLED=false. */
+export const USAGE_TWINS: ReadonlyArray<readonly [on: TargetId, off: TargetId]> = [
+  ['gateway', 'gateway-no-usage'],
+  ['gateway-redis', 'gateway-redis-no-usage'],
+];
 
 export interface Stack {
   sim: SimProcess;
@@ -32,6 +47,8 @@ export interface StackNeeds {
   proxy: boolean;
   gateway: boolean;
   gatewayRedis: boolean;
+  /** Also the gateways' twins with usage accounting off (issue 15's "within 5%" check). */
+  accountingTwins: boolean;
 }
 
 /** Starts what `needs` asks for (the simulator always); on a failure stops what was already started. */
@@ -54,24 +71,28 @@ export async function startStack(needs: StackNeeds, logDir: string): Promise<Sta
       urls.set('proxy', proxy.url);
       pids.set('proxy', proxy.service.pid);
     }
-    if (needs.gateway) {
-      const gateway = await startGateway({ name: 'gateway-memory', upstreamUrl: sim.url, logDir });
+    const addGateway = async (target: TargetId, options: Omit<GatewayOptions, 'upstreamUrl' | 'logDir'>) => {
+      const gateway = await startGateway({ ...options, upstreamUrl: sim.url, logDir });
       services.push(gateway.service);
-      urls.set('gateway', gateway.url);
-      pids.set('gateway', gateway.service.pid);
+      urls.set(target, gateway.url);
+      pids.set(target, gateway.service.pid);
+    };
+    const usageOff = { USAGE_ENABLED: 'false' };
+    if (needs.gateway) {
+      await addGateway('gateway', { name: 'gateway-memory' });
+      if (needs.accountingTwins)
+        await addGateway('gateway-no-usage', { name: 'gateway-memory-no-usage', env: usageOff });
     }
     if (needs.gatewayRedis) {
       const redis = await startRedis(logDir);
       services.push(redis.service);
-      const gateway = await startGateway({
-        name: 'gateway-redis',
-        upstreamUrl: sim.url,
-        logDir,
-        redisUrl: redis.url,
-      });
-      services.push(gateway.service);
-      urls.set('gateway-redis', gateway.url);
-      pids.set('gateway-redis', gateway.service.pid);
+      await addGateway('gateway-redis', { name: 'gateway-redis', redisUrl: redis.url });
+      if (needs.accountingTwins)
+        await addGateway('gateway-redis-no-usage', {
+          name: 'gateway-redis-no-usage',
+          redisUrl: redis.url,
+          env: usageOff,
+        });
     }
     for (const service of services) {
       say(`started ${service.name} (pid ${service.pid}, RSS ${readRssMb(service.pid).toFixed(0)} MB)`);

@@ -9,6 +9,8 @@ export interface GatewayOptions {
   logDir: string;
   /** Omit for the in-memory cache. */
   redisUrl?: string;
+  /** Settings for this gateway only, over the common ones (e.g. USAGE_ENABLED=false). */
+  env?: Readonly<Record<string, string>>;
   /** Extra node flags (e.g. --cpu-prof). */
   nodeArgs?: readonly string[];
 }
@@ -52,6 +54,7 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayProc
     PROXYAPI_API_KEY: 'bench-key',
     OPENROUTER_BASE_URL: `${options.upstreamUrl}/v1`,
     ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
+    ...options.env,
   };
   const service = await spawnService({
     name: options.name,

@@ -8,9 +8,22 @@ import { readCpuSeconds } from '../proc-cpu.js';
 import type { ThroughputRow, ThroughputSample, ThroughputScenario } from '../result-types.js';
 import { runThroughput } from '../run-autocannon.js';
 import { sleep } from '../sleep.js';
-import type { Stack, TargetId } from '../stack.js';
+import { type Stack, type TargetId, USAGE_TWINS } from '../stack.js';
 
 export const THROUGHPUT_TARGETS: readonly TargetId[] = ['direct', 'proxy', 'gateway', 'gateway-redis'];
+
+/** (a) with --accounting also runs the usage-off twins, in the same rotation. */
+function targetsOf(plan: BenchPlan, cacheCase: CacheCase): readonly TargetId[] {
+  if (!plan.accounting || cacheCase !== 'miss') return THROUGHPUT_TARGETS;
+  return [...THROUGHPUT_TARGETS, ...USAGE_TWINS.map(([, off]) => off)];
+}
+
+/** Usage-on rate over its usage-off twin's, paired per repetition (undefined without the twin). */
+function vsUsageOff(samples: readonly ThroughputSample[], target: TargetId): number | undefined {
+  const twin = USAGE_TWINS.find(([on]) => on === target)?.[1];
+  if (twin === undefined || !samples.some((s) => s.target === twin)) return undefined;
+  return medianPaired(samples, { target, base: twin, pick: (s) => s.rps, combine: ratio });
+}
 
 /** `miss`: every body unique (a); `hit`: one body repeated, answered from the gateway's cache (c). */
 export type CacheCase = 'miss' | 'hit';
@@ -22,8 +35,9 @@ export async function runThroughputScenario(
 ): Promise<ThroughputScenario> {
   const durationS = cacheCase === 'miss' ? plan.cacheMissS : plan.cacheHitS;
   const body = cacheCase === 'miss' ? () => uniqueChatBody(false) : () => repeatedChatBody('hit');
+  const targets = targetsOf(plan, cacheCase);
   const probes = new Map<TargetId, string>();
-  for (const target of THROUGHPUT_TARGETS) {
+  for (const target of targets) {
     if (target.startsWith('gateway')) {
       const probeBody = cacheCase === 'miss' ? uniqueChatBody(false) : repeatedChatBody('hit');
       probes.set(target, await probeCache(stack.url(target), probeBody));
@@ -31,7 +45,7 @@ export async function runThroughputScenario(
   }
   const samples: ThroughputSample[] = [];
   for (let rep = 1; rep <= plan.reps; rep++) {
-    for (const target of rotate(THROUGHPUT_TARGETS, rep - 1)) {
+    for (const target of rotate(targets, rep - 1)) {
       const baseUrl = stack.url(target);
       await runThroughput({ baseUrl, connections: plan.connections, durationS: plan.warmupS, body });
       const pid = stack.pid(target);
@@ -53,8 +67,9 @@ export async function runThroughputScenario(
       await sleep(300); // Let closed sockets and timers settle before the next target.
     }
   }
-  const rows: ThroughputRow[] = THROUGHPUT_TARGETS.map((target) => {
+  const rows: ThroughputRow[] = targets.map((target) => {
     const probe = probes.get(target);
+    const usageOff = vsUsageOff(samples, target);
     return {
       target,
       rps: medianOf(samples, target, (s) => s.rps),
@@ -67,6 +82,7 @@ export async function runThroughputScenario(
       non2xx: samples.filter((s) => s.target === target).reduce((sum, s) => sum + s.non2xx, 0),
       errors: samples.filter((s) => s.target === target).reduce((sum, s) => sum + s.errors, 0),
       ...(probe === undefined ? {} : { cacheProbe: probe }),
+      ...(usageOff === undefined ? {} : { vsUsageOff: usageOff }),
     };
   });
   return { connections: plan.connections, durationS, samples, rows };

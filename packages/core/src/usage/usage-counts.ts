@@ -45,8 +45,21 @@ export interface ModelPrice {
   readonly cachedPrompt?: number | undefined;
 }
 
+/** A literal, not built from USAGE_FIELDS: this runs for every answered request. */
 export function emptyCounts(): UsageCounts {
-  return Object.fromEntries(USAGE_FIELDS.map((field) => [field, 0])) as unknown as UsageCounts;
+  return {
+    requests: 0,
+    cached_requests: 0,
+    estimated_requests: 0,
+    unpriced_requests: 0,
+    prompt_tokens: 0,
+    completion_tokens: 0,
+    reasoning_tokens: 0,
+    cached_prompt_tokens: 0,
+    total_tokens: 0,
+    saved_tokens: 0,
+    cost_nano_usd: 0,
+  };
 }
 
 /** Adds `more` into `into` (mutating it) and returns it. */
@@ -72,8 +85,8 @@ export function freshCounts(
   { price, estimated }: { price: ModelPrice | undefined; estimated: boolean },
 ): UsageCounts {
   return {
-    ...emptyCounts(),
     requests: 1,
+    cached_requests: 0,
     estimated_requests: estimated ? 1 : 0,
     unpriced_requests: price === undefined ? 1 : 0,
     prompt_tokens: tokens.prompt,
@@ -81,6 +94,7 @@ export function freshCounts(
     reasoning_tokens: tokens.reasoning,
     cached_prompt_tokens: tokens.cachedPrompt,
     total_tokens: tokens.total,
+    saved_tokens: 0,
     cost_nano_usd: price === undefined ? 0 : costNanoUsd(tokens, price),
   };
 }

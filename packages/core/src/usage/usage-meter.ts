@@ -1,7 +1,7 @@
 // Usage accounting: every answered request's tokens and cost, per key, model and day, written after the answer.
 import type { TokenUsage } from './token-usage.js';
 import { freshCounts, type ModelPrice, savedCounts, type UsageCounts } from './usage-counts.js';
-import { daysBetween, type UsageReport, usageReport, utcDay } from './usage-report.js';
+import { daysBetween, type UsageReport, usageReport, utcDayMemo } from './usage-report.js';
 import { monthOf, type UsageStore } from './usage-store.js';
 
 /** What the meter reports (metrics subscribe; the meter never logs). */
@@ -46,6 +46,7 @@ interface LocalSpend {
 export function createUsageMeter(options: UsageMeterOptions): UsageMeter {
   const { store, prices } = options;
   const now = options.now ?? Date.now;
+  const utcDay = utcDayMemo();
   const local = new Map<string, LocalSpend>();
   const emit = (event: UsageEvent) => {
     try {

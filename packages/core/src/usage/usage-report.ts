@@ -57,15 +57,35 @@ export function usageReport(
   };
 }
 
+const DAY_MS = 86_400_000;
+
 /** The UTC day (`YYYY-MM-DD`) of an epoch time in ms. */
 export function utcDay(epochMs: number): string {
   return new Date(epochMs).toISOString().slice(0, 10);
+}
+
+/**
+ * utcDay for a clock that moves forward: the day's text is kept until the clock leaves that day,
+ * so the meter does not format a Date on every answered request.
+ */
+export function utcDayMemo(): (epochMs: number) => string {
+  let start = 0;
+  let end = -1;
+  let day = '';
+  return (epochMs) => {
+    if (epochMs < start || epochMs >= end) {
+      start = epochMs - (epochMs % DAY_MS);
+      end = start + DAY_MS;
+      day = utcDay(start);
+    }
+    return day;
+  };
 }
 
 /** Every UTC day from `from` to `to`, both included (the caller bounds the range). */
 export function daysBetween(from: string, to: string): string[] {
   const days: string[] = [];
   const end = Date.parse(`${to}T00:00:00Z`);
-  for (let at = Date.parse(`${from}T00:00:00Z`); at <= end; at += 86_400_000) days.push(utcDay(at));
+  for (let at = Date.parse(`${from}T00:00:00Z`); at <= end; at += DAY_MS) days.push(utcDay(at));
   return days;
 }
