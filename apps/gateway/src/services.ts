@@ -1,4 +1,6 @@
 // Wires core's engine from the config: Redis, upstream client, policies, chat service; logs and metrics subscribe.
+
+import { hostname } from 'node:os';
 import {
   type ChatService,
   createChatService,
@@ -121,6 +123,8 @@ export function createServices({ config, logger, upstreamBaseUrl }: CreateServic
   const redis = topology
     ? createRedisConnection(topology, {
         commandTimeoutMs: config.redis.commandTimeoutMs,
+        // Which instance a connection is, in the CLIENT LIST of any node (the failover tests read it).
+        connectionName: `llm-gateway:${hostname()}:${process.pid}`,
         onError: () => {
           // Outages are reported once by the components that use Redis; per-retry noise is dropped here.
         },

@@ -11,6 +11,11 @@ export const DEFAULT_REDIS_COMMAND_TIMEOUT_MS = 250;
 export interface RedisConnectionOptions {
   /** Bound on one command; default 250 ms. */
   commandTimeoutMs?: number;
+  /**
+   * `CLIENT SETNAME` of every connection to a data node (e.g. `llm-gateway:<host>:<pid>`), so an
+   * operator's or a test's `CLIENT LIST` tells which instance a connection belongs to.
+   */
+  connectionName?: string;
   /** Receives connection errors; without it they are swallowed (callers fall back on failed commands). */
   onError?: (error: Error) => void;
 }
@@ -18,13 +23,19 @@ export interface RedisConnectionOptions {
 /** Reconnection backs off to every 2 s: fast enough to be back within seconds, slow enough not to spin. */
 const backoff = (attempt: number): number => Math.min(attempt * 200, 2000);
 
+interface NodeSettings {
+  commandTimeoutMs: number;
+  connectionName?: string | undefined;
+}
+
 /**
  * ioredis' defaults wait ~73 s with Redis down and forever with Redis frozen; here a command gives up
  * after commandTimeoutMs and is retried at most once across a reconnect. The offline queue stays on
  * because without it commands sent before `ready` fail even with Redis up.
  */
-function nodeProfile(commandTimeoutMs: number) {
+function nodeProfile({ commandTimeoutMs, connectionName }: NodeSettings) {
   return {
+    ...(connectionName === undefined ? {} : { connectionName }),
     commandTimeout: commandTimeoutMs,
     maxRetriesPerRequest: 1,
     connectTimeout: 1000,
@@ -48,9 +59,10 @@ function credentials(auth: RedisNodeAuth): Pick<RedisOptions, 'username' | 'pass
  * slot's next owner (MOVED after the failover, retryDelayOnFailover between tries): the caller's own
  * deadline (see withDeadline) bounds that, while slotsRefreshInterval finds the promoted replica.
  */
-function clusterOptions(auth: RedisNodeAuth, commandTimeoutMs: number): ClusterOptions {
+function clusterOptions(auth: RedisNodeAuth, settings: NodeSettings): ClusterOptions {
+  const { commandTimeoutMs } = settings;
   return {
-    redisOptions: { ...nodeProfile(commandTimeoutMs), ...credentials(auth) },
+    redisOptions: { ...nodeProfile(settings), ...credentials(auth) },
     clusterRetryStrategy: backoff,
     enableOfflineQueue: true,
     enableReadyCheck: true,
@@ -75,18 +87,20 @@ export function createRedisConnection(
   topology: RedisTopology,
   options: RedisConnectionOptions = {},
 ): RedisConnection {
-  const commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_REDIS_COMMAND_TIMEOUT_MS;
-  const connection = connect(topology, commandTimeoutMs);
+  const connection = connect(topology, {
+    commandTimeoutMs: options.commandTimeoutMs ?? DEFAULT_REDIS_COMMAND_TIMEOUT_MS,
+    connectionName: options.connectionName,
+  });
   const { onError } = options;
   connection.on('error', (error: Error) => onError?.(error));
   return connection;
 }
 
-function connect(topology: RedisTopology, commandTimeoutMs: number): RedisConnection {
+function connect(topology: RedisTopology, settings: NodeSettings): RedisConnection {
   switch (topology.kind) {
     case 'single':
       return new Redis(topology.url, {
-        ...nodeProfile(commandTimeoutMs),
+        ...nodeProfile(settings),
         ...credentials({ username: topology.username, password: topology.password, tls: false }),
         enableOfflineQueue: true,
         retryStrategy: backoff,
@@ -94,10 +108,10 @@ function connect(topology: RedisTopology, commandTimeoutMs: number): RedisConnec
     case 'cluster':
       return new Cluster(
         topology.nodes.map(({ host, port }) => ({ host, port })),
-        clusterOptions(topology, commandTimeoutMs),
+        clusterOptions(topology, settings),
       );
     case 'sentinel':
-      return new Redis(sentinelOptions(topology, commandTimeoutMs));
+      return new Redis(sentinelOptions(topology, settings));
     default:
       return unknownTopology(topology);
   }
@@ -105,10 +119,11 @@ function connect(topology: RedisTopology, commandTimeoutMs: number): RedisConnec
 
 function sentinelOptions(
   topology: Extract<RedisTopology, { kind: 'sentinel' }>,
-  commandTimeoutMs: number,
+  settings: NodeSettings,
 ): Omit<RedisOptions, 'replyMapping'> {
+  const { commandTimeoutMs } = settings;
   return {
-    ...nodeProfile(commandTimeoutMs),
+    ...nodeProfile(settings),
     enableOfflineQueue: true,
     ...credentials(topology),
     retryStrategy: backoff,
