@@ -1,5 +1,6 @@
 // REST adapter for POST /v1/chat/completions: HTTP in, the chat service, JSON or SSE out (resumable on request).
 import { randomUUID } from 'node:crypto';
+import type { OutgoingHttpHeaders } from 'node:http';
 import { parseChatRequest } from '@llm-gateway/contracts';
 import {
   type CallFacts,
@@ -14,7 +15,7 @@ import type { Drain } from '../edge/drain.js';
 import { startResumable } from '../edge/start-resumable.js';
 import { openRestCall } from './rest-call.js';
 import { resumableSseBody, STREAM_ID_HEADER } from './resumable-sse-body.js';
-import { SSE_HEADERS, sseBody } from './sse-body.js';
+import { SSE_HEADERS, writeSse } from './sse-body.js';
 
 export interface ChatCompletionsRouteOptions {
   chat: ChatService;
@@ -87,7 +88,10 @@ export const chatCompletionsRoute: FastifyPluginAsync<ChatCompletionsRouteOption
       const stream = await chat.stream(chatRequest, call.options);
       applyFacts(reply, stream.facts);
       reply.headers(SSE_HEADERS);
-      return reply.send(sseBody(stream, call, request.log));
+      // Written to the socket directly (Fastify's onResponse hooks, the log line and metrics, still run).
+      reply.hijack();
+      writeSse(reply.raw, { stream, call, log: request.log }, reply.getHeaders() as OutgoingHttpHeaders);
+      return reply;
     } catch (error) {
       throw call.failure(error);
     }

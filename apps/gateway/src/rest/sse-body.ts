@@ -1,5 +1,5 @@
-// Encodes an opened chat stream as the SSE bytes OpenAI clients read: `data: {json}\n\n` … `data: [DONE]\n\n`.
-import { Readable } from 'node:stream';
+// Writes an opened chat stream as the SSE bytes OpenAI clients read: `data: {json}\n\n` … `data: [DONE]\n\n`.
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { clientClosedError } from '@llm-gateway/contracts';
 import type { ChatStream } from '@llm-gateway/core';
 import type { FastifyBaseLogger } from 'fastify';
@@ -22,32 +22,42 @@ export function encodeSseData(value: unknown): string {
 }
 
 /**
- * The body of an SSE answer whose first event is already in hand: each event is pushed as the
- * upstream's own text the moment it arrives (no promise per chunk), and a full socket buffer pauses
- * the upstream until the client reads. A failure after the first event is written as a
- * `data: {"error":…}` event with no `[DONE]`, so no client mistakes a broken stream for a finished one;
- * so is the shutdown deadline. A client that left gets nothing more, and the upstream call ends.
+ * Writes an SSE answer whose first event is already in hand straight to the response (the route has
+ * hijacked the reply): each event leaves as the upstream's own text the moment it arrives, with no
+ * Readable and pipe in between (they cost a buffer copy, events and a GC'd object per chunk), and a
+ * full socket buffer pauses the upstream until `drain`. A failure after the first event is written as
+ * a `data: {"error":…}` event with no `[DONE]`, so no client mistakes a broken stream for a finished
+ * one; so is the shutdown deadline. A client that left gets nothing more, and the upstream call ends.
  */
-export function sseBody(stream: ChatStream, call: EdgeCall, log: FastifyBaseLogger): Readable {
+export function writeSse(
+  res: ServerResponse,
+  { stream, call, log }: { stream: ChatStream; call: EdgeCall; log: FastifyBaseLogger },
+  headers: OutgoingHttpHeaders,
+): void {
   let ended = false;
-  const body = new Readable({
-    read: () => stream.resume(),
-    // Torn down before the end (the client left): the stream stops, and the upstream with it.
-    destroy: (error, callback) => {
-      ended = true;
-      stream.cancel();
-      callback(error);
-    },
+  const close = (last?: string) => {
+    ended = true;
+    res.off('drain', resume);
+    res.end(last);
+  };
+  const resume = () => stream.resume();
+  res.on('drain', resume);
+  // Gone before the end (the client left): the stream stops, and the upstream with it.
+  res.once('close', () => {
+    if (ended) return;
+    ended = true;
+    res.off('drain', resume);
+    stream.cancel();
   });
   const failWith = (error: unknown) => {
     if (ended) return;
-    ended = true;
-    if (!call.clientGone()) {
-      const mapped = toGatewayError(call.failure(error));
-      logFailure(log, { error, mapped, message: 'Stream failed after it began' });
-      body.push(encodeSseData(mapped.toJSON()));
+    if (call.clientGone()) {
+      close();
+      return;
     }
-    body.push(null);
+    const mapped = toGatewayError(call.failure(error));
+    logFailure(log, { error, mapped, message: 'Stream failed after it began' });
+    close(encodeSseData(mapped.toJSON()));
   };
   // The call's signal: the client gone, or the shutdown deadline (a shared stream does not hear of it).
   call.options.signal?.addEventListener(
@@ -58,17 +68,14 @@ export function sseBody(stream: ChatStream, call: EdgeCall, log: FastifyBaseLogg
     },
     { once: true },
   );
+  res.writeHead(200, headers);
   stream.pipe({
     event: (event) => {
-      if (!ended && !body.push(`data: ${event.text}\n\n`)) stream.pause();
+      if (!ended && !res.write(`data: ${event.text}\n\n`)) stream.pause();
     },
     end: () => {
-      if (ended) return;
-      ended = true;
-      body.push(SSE_DONE);
-      body.push(null);
+      if (!ended) close(SSE_DONE);
     },
     fail: failWith,
   });
-  return body;
 }

@@ -1,5 +1,5 @@
 // One in-flight upstream call shared by every identical request (coalescing), for JSON and for streams.
-import { clientClosedError, GatewayError } from '@llm-gateway/contracts';
+import { type ChatCompletionChunk, clientClosedError, GatewayError } from '@llm-gateway/contracts';
 import { type Answer, serializeAnswer } from '../completion/answer-text.js';
 import { ChunkAssembler } from '../completion/assemble-chunks.js';
 import type { StreamEvent, StreamSink, StreamSource } from '../stream/stream-event.js';
@@ -13,6 +13,27 @@ interface Subscriber {
   sink: StreamSink;
   /** False: the subscriber did not ask for usage, so the usage chunk the flight asked for is skipped. */
   includeUsage: boolean;
+}
+
+/**
+ * An event as the flight keeps it for late joiners: its text only, the parsed chunk dropped once it
+ * has been folded and relayed (parsed chunks kept for a whole stream were much of the GC work per
+ * chunk). A late joiner that reads `chunk` (tRPC) parses the text again, once.
+ */
+class RecordedEvent implements StreamEvent {
+  readonly text: string;
+  readonly usage: boolean;
+  #chunk: ChatCompletionChunk | undefined;
+
+  constructor(event: StreamEvent) {
+    this.text = event.text;
+    this.usage = isUsageChunk(event.chunk);
+  }
+
+  get chunk(): ChatCompletionChunk {
+    this.#chunk ??= JSON.parse(this.text) as ChatCompletionChunk;
+    return this.#chunk;
+  }
 }
 
 const streamCutShort = () =>
@@ -55,7 +76,7 @@ export class Flight {
   /** Who answered (known once the call opened): a follower reports the same upstream. */
   served: Served | undefined;
   readonly #controller = new AbortController();
-  readonly #events: StreamEvent[] = [];
+  readonly #events: RecordedEvent[] = [];
   readonly #assembler = new ChunkAssembler();
   readonly #subscribers = new Set<Subscriber>();
   #listeners = 0;
@@ -109,7 +130,7 @@ export class Flight {
   /** Where the upstream's events arrive: recorded, folded, and passed on to every subscriber. */
   readonly #sink: StreamSink = {
     event: (event) => {
-      this.#events.push(event);
+      this.#events.push(new RecordedEvent(event));
       this.#assembler.push(event.chunk);
       if (this.#events.length === 1) this.#markOpened?.();
       for (const subscriber of this.#subscribers) deliver(subscriber, event);
@@ -147,7 +168,7 @@ export class Flight {
     return this.#events.length;
   }
 
-  /** Characters of text relayed so far, for the estimate of a stream cut short (walks the recorded events). */
+  /** Characters of text relayed so far, for the estimate of a stream cut short (parses the recorded events again). */
   outputChars(): number {
     let chars = 0;
     for (const event of this.#events) chars += deltaChars(event.chunk);
@@ -186,7 +207,7 @@ export class Flight {
     return {
       start: (sink) => {
         const own = { sink, includeUsage };
-        for (const event of this.#events) deliver(own, event);
+        for (const event of this.#events) if (includeUsage || !event.usage) sink.event(event);
         const settled = this.#settled;
         if (settled === undefined) {
           subscriber = own;
