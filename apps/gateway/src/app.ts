@@ -13,6 +13,7 @@ import type { GatewayLogger } from './logger.js';
 import { recordHttpMetrics } from './metrics/http-metrics-hook.js';
 import { metricsRoute } from './metrics/metrics-route.js';
 import { prometheusRoute } from './metrics/prometheus-route.js';
+import { logRequests } from './request-log.js';
 import { chatCompletionsRoute } from './rest/chat-completions-route.js';
 import { chatStreamsRoute } from './rest/chat-streams-route.js';
 import { onClientError, onFrameworkError } from './rest/framework-errors.js';
@@ -90,19 +91,7 @@ export async function buildApp({ config, services, logger }: BuildAppOptions): P
   // The API speaks JSON only: anything else is a clear 415, not a string that fails validation.
   app.removeContentTypeParser('text/plain');
 
-  app.addHook('onResponse', (request, reply, done) => {
-    request.log.info(
-      {
-        method: request.method,
-        path: request.routeOptions.url ?? request.url.split('?')[0],
-        status: reply.statusCode,
-        latency_ms: Math.round(reply.elapsedTime * 100) / 100,
-        ...(request.model === undefined ? {} : { model: request.model }),
-      },
-      'request completed',
-    );
-    done();
-  });
+  logRequests(app, services.requestLines);
   recordHttpMetrics(app, services.metrics);
 
   renderRestErrors(app);

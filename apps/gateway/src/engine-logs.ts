@@ -8,20 +8,29 @@ import type {
   UsageEvent,
 } from '@llm-gateway/core';
 import type { GatewayLogger } from './logger.js';
+import type { RequestLines } from './request-lines.js';
 
 /** Every line names its request (`reqId`) when the event has one; the engine itself never logs. */
 /** A Redis outage fails every usage write: one warning a minute says so. */
 const USAGE_WARNING_EVERY_MS = 60_000;
 
-export function createEngineLogs(logger: GatewayLogger) {
+/** `lines`: facts of a REST chat request go on its request line, not on lines of their own. */
+export function createEngineLogs(logger: GatewayLogger, lines?: RequestLines) {
   let lastUsageWarning = Number.NEGATIVE_INFINITY;
   return {
     chat(event: ChatEvent): void {
       switch (event.type) {
         case 'cache-lookup':
+          if (lines?.note(event.requestId, { cache: event.hit ? 'HIT' : 'MISS' })) return;
           logger.info({ reqId: event.requestId }, event.hit ? 'Cache HIT' : 'Cache MISS');
           return;
-        case 'upstream-success':
+        case 'upstream-success': {
+          const noted = lines?.note(event.requestId, {
+            upstream: event.upstream,
+            attempts: event.attempts,
+            llm_latency_ms: Math.round(event.latencyMs),
+          });
+          if (noted) return;
           logger.info(
             {
               reqId: event.requestId,
@@ -34,6 +43,7 @@ export function createEngineLogs(logger: GatewayLogger) {
             'LLM completion success',
           );
           return;
+        }
         case 'route-failed':
           logger.warn(
             { reqId: event.requestId, model: event.alias, tried: event.tried },

@@ -29,6 +29,7 @@ import { type MetricsSnapshot, metricsSnapshot } from './metrics/metrics-snapsho
 import { createPrometheusMetrics, type PrometheusMetrics } from './metrics/prometheus-metrics.js';
 import { createUsageMetrics } from './metrics/usage-metrics.js';
 import { configuredModels, createQuotas } from './quotas.js';
+import { createRequestLines, type RequestLines } from './request-lines.js';
 import { createUpstreams } from './upstreams.js';
 
 export interface GatewayServices {
@@ -44,6 +45,8 @@ export interface GatewayServices {
   metrics: PrometheusMetrics;
   /** GET /health/ready; graceful shutdown calls `readiness.markShuttingDown()`. */
   readiness: Readiness;
+  /** The engine's facts per REST chat request, for its one request line (request-log.ts). */
+  requestLines: RequestLines;
   close(): Promise<void>;
 }
 
@@ -131,7 +134,8 @@ export function createServices({ config, logger, upstreamBaseUrl }: CreateServic
       })
     : undefined;
   const redisSource = redis && topology ? { connection: redis, topology: topology.kind } : undefined;
-  const logs = createEngineLogs(logger);
+  const requestLines = createRequestLines();
+  const logs = createEngineLogs(logger, requestLines);
   const metrics = createPrometheusMetrics();
   const observers = { logs, metrics };
   const upstreams = createUpstreams({ config, logs, metrics, demoBaseUrl: upstreamBaseUrl });
@@ -208,6 +212,7 @@ export function createServices({ config, logger, upstreamBaseUrl }: CreateServic
 
   return {
     chat,
+    requestLines,
     usage: quotas.usage,
     tickets: createTickets(config, redis),
     resumable,

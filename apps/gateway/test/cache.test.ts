@@ -40,8 +40,9 @@ describe('response cache', () => {
     expect(second.id).toBe(first.id);
     expectOpenAIShape('CreateChatCompletionResponse', second);
     const logs = gw.logs.entries().map((e) => e.msg);
-    expect(logs).toContain('Cache MISS');
-    expect(logs).toContain('Cache HIT');
+    // The spec's phrases, on each request's one line.
+    expect(logs).toContain('request completed: Cache MISS, LLM completion success');
+    expect(logs).toContain('request completed: Cache HIT');
   });
 
   it('marks answers with x-cache MISS then HIT, whatever the key order and whitespace of the JSON', async () => {

@@ -97,7 +97,10 @@ describe('non-stream chat completions', () => {
     expect(generated).toMatch(/^[0-9a-f-]{36}$/);
     await res.text();
     await new Promise((resolve) => setImmediate(resolve));
-    const line = gw.logs.entries().find((e) => e.msg === 'request completed' && e.reqId === 'req-abc-123');
+    // One line per request: the request's own facts and the spec's phrases ("Cache MISS", "LLM completion success").
+    const lines = gw.logs.entries().filter((e) => e.reqId === 'req-abc-123');
+    expect(lines).toHaveLength(1);
+    const line = lines[0];
     expect(line).toMatchObject({
       method: 'POST',
       path: '/v1/chat/completions',
@@ -105,9 +108,9 @@ describe('non-stream chat completions', () => {
       model: 'deepseek/deepseek-v3.2',
     });
     expect(typeof line?.latency_ms).toBe('number');
-    expect(
-      gw.logs.entries().some((e) => e.msg === 'LLM completion success' && typeof e.latency_ms === 'number'),
-    ).toBe(true);
+    expect(line?.msg).toBe('request completed: Cache MISS, LLM completion success');
+    expect(line).toMatchObject({ cache: 'MISS', upstream: 'default', attempts: 1 });
+    expect(typeof line?.llm_latency_ms).toBe('number');
     const all = gw.logs.lines.join('\n');
     expect(all).not.toContain('very private prompt text');
     expect(all).not.toContain(UPSTREAM_KEY);
