@@ -110,7 +110,12 @@ function createCache(
 function createTickets(config: GatewayConfig, redis: RedisConnection | undefined): TicketStore {
   const memory = createMemoryTicketStore(config.streamTickets);
   if (!redis) return memory;
-  return createRedisTicketStore({ redis, keyPrefix: `${config.redis.keyPrefix}stream:`, fallback: memory });
+  return createRedisTicketStore({
+    redis,
+    keyPrefix: `${config.redis.keyPrefix}stream:`,
+    fallback: memory,
+    deadlineMs: config.redis.commandTimeoutMs,
+  });
 }
 
 function createResumable(config: GatewayConfig, redis: RedisConnection | undefined): ResumableStreams {

@@ -8,7 +8,7 @@ import {
   startRedisServer,
 } from '@llm-gateway/test-support';
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createRedisClient } from '../rate-limit/create-redis-client.js';
 import { createMemoryTicketStore, createRedisTicketStore } from './ticket-store.js';
 
@@ -88,6 +88,29 @@ describe('createRedisTicketStore', () => {
     const ttl = await probe.pttl(`${keyPrefix}${id}`);
     expect(ttl).toBeGreaterThan(4000);
     expect(ttl).toBeLessThanOrEqual(5000);
+  });
+
+  it('bounds each Redis call by deadlineMs when Redis answers nothing (frozen, or a Cluster mid-failover)', async () => {
+    // commandTimeout far above the deadline: only the store's own deadline can end these calls.
+    const redis = createRedisClient(server.url, { commandTimeoutMs: 60_000 });
+    clients.push(redis);
+    await redis.ping();
+    const fallback = createMemoryTicketStore({ ttlMs: 5000, maxBytes: 1_000_000 });
+    const store = createRedisTicketStore({ redis, keyPrefix, fallback, deadlineMs: 200 });
+    const stored = await store.issue('before');
+    server.pause();
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const issued = store.issue('during');
+      const claimed = expect(store.claim(stored)).rejects.toMatchObject({ code: 'overloaded' });
+      await vi.advanceTimersByTimeAsync(200);
+      // The ticket went to this instance's memory instead, and is claimable here.
+      expect(await fallback.claim(await issued)).toBe('during');
+      await claimed;
+    } finally {
+      vi.useRealTimers();
+      server.resume();
+    }
   });
 
   it('keeps working on one instance while Redis is down', async () => {

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { GatewayError } from '@llm-gateway/contracts';
 import type { RedisConnection } from '../redis/redis-connection.js';
+import { withDeadline } from '../redis/with-deadline.js';
 import { type Clock, systemClock } from '../resilience/clock.js';
 
 /**
@@ -79,7 +80,15 @@ export interface RedisTicketStoreOptions {
   keyPrefix: string;
   /** Used when Redis cannot take a ticket, so an outage degrades to "same instance only", not to errors. */
   fallback: TicketStore;
+  /**
+   * Bound on one Redis call, in ms (default 1000; the gateway passes its Redis command timeout). A
+   * Cluster retries a command across a failover, each try bounded by commandTimeout but not their
+   * sum: without this a ticket would wait out the promotion (seconds) on the request path.
+   */
+  deadlineMs?: number;
 }
+
+const DEFAULT_DEADLINE_MS = 1000;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -88,14 +97,18 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
  * the stream may be opened on any instance behind a load balancer.
  */
 export function createRedisTicketStore(options: RedisTicketStoreOptions): TicketStore {
-  const { redis, keyPrefix, fallback } = options;
+  const { redis, keyPrefix, fallback, deadlineMs = DEFAULT_DEADLINE_MS } = options;
   const ttlMs = fallback.ttlMs;
   return {
     ttlMs,
     issue: async (value) => {
       const id = randomUUID();
       try {
-        await redis.set(`${keyPrefix}${id}`, value, 'PX', ttlMs);
+        await withDeadline(
+          redis.set(`${keyPrefix}${id}`, value, 'PX', ttlMs),
+          deadlineMs,
+          'Redis ticket issue',
+        );
         return id;
       } catch {
         return fallback.issue(value);
@@ -105,7 +118,12 @@ export function createRedisTicketStore(options: RedisTicketStoreOptions): Ticket
       const local = await fallback.claim(id);
       if (local !== undefined || !UUID.test(id)) return local;
       try {
-        return (await redis.getdel(`${keyPrefix}${id}`)) ?? undefined;
+        // A claim cut off by the deadline may still run later and consume the ticket: the caller's retry
+        // then finds none. Accepted: failing fast beats holding the stream's open for a whole failover.
+        return (
+          (await withDeadline(redis.getdel(`${keyPrefix}${id}`), deadlineMs, 'Redis ticket claim')) ??
+          undefined
+        );
       } catch {
         throw new GatewayError('overloaded', 'The stream could not be started: its store is unreachable.', {
           retryAfterMs: 1000,
