@@ -65,12 +65,19 @@ export function createQuotas({ config, redis, createLimiter, onUsage }: QuotaOpt
     policies.filter((policy) => policy.budgetUsd !== undefined).map((policy) => policy.name),
   );
   const batched = redis
-    ? createBatchedUsageStore(createRedisUsageStore({ redis, keyPrefix: config.redis.keyPrefix }), {
-        flushMs: USAGE_FLUSH_MS,
-        onError: (key, error) => onUsage({ type: 'write-failed', key, error }),
-        // Budgets are checked against Redis per request on every instance: their counts go at once.
-        immediate: (key) => budgeted.has(key),
-      })
+    ? createBatchedUsageStore(
+        createRedisUsageStore({
+          redis,
+          keyPrefix: config.redis.keyPrefix,
+          deadlineMs: config.redis.commandTimeoutMs,
+        }),
+        {
+          flushMs: USAGE_FLUSH_MS,
+          onError: (key, error) => onUsage({ type: 'write-failed', key, error }),
+          // Budgets are checked against Redis per request on every instance: their counts go at once.
+          immediate: (key) => budgeted.has(key),
+        },
+      )
     : undefined;
   const usage = config.usage.enabled
     ? createUsageMeter({

@@ -1,5 +1,6 @@
 // Usage counters in Redis: one hash per key and day, HINCRBY per counter, shared by every instance.
 import type { ChainableCommander } from 'ioredis';
+import { withDeadline } from '../redis/with-deadline.js';
 import { emptyCounts, USAGE_FIELDS, type UsageField } from './usage-counts.js';
 import { monthOf, USAGE_RETENTION_DAYS, type UsageRow, type UsageStore } from './usage-store.js';
 
@@ -12,6 +13,11 @@ export interface RedisUsageStoreOptions {
   redis: PipelineClient;
   /** e.g. `llm-gateway:`; the key's hash tag starts with it. */
   keyPrefix: string;
+  /**
+   * Bound on the budget read (`spent`), which a request with a budget waits for: a Cluster retries
+   * across a failover for longer than any one command timeout (absent: no bound of its own).
+   */
+  deadlineMs?: number | undefined;
 }
 
 const RETENTION_SECONDS = USAGE_RETENTION_DAYS * 86_400;
@@ -26,7 +32,7 @@ const isField = (name: string): name is UsageField => (USAGE_FIELDS as readonly 
  * Every key of one API key shares the hash tag in braces, so a pipeline of them lands in one slot of a
  * Redis Cluster. Each counter is its own HINCRBY: atomic, so instances never lose each other's counts.
  */
-export function createRedisUsageStore({ redis, keyPrefix }: RedisUsageStoreOptions): UsageStore {
+export function createRedisUsageStore({ redis, keyPrefix, deadlineMs }: RedisUsageStoreOptions): UsageStore {
   const tag = (key: string) => `{${keyPrefix}usage:${key}}`;
   const dayKey = (key: string, day: string) => `${tag(key)}:${day}`;
   const monthKey = (key: string, day: string) => `${tag(key)}:m:${monthOf(day)}`;
@@ -62,9 +68,10 @@ export function createRedisUsageStore({ redis, keyPrefix }: RedisUsageStoreOptio
     },
 
     async spent(key, day) {
-      const results = await run(
+      const read = run(
         redis.pipeline().hget(dayKey(key, day), DAY_COST).hget(monthKey(key, day), MONTH_COST),
       );
+      const results = await (deadlineMs === undefined ? read : withDeadline(read, deadlineMs, 'usage read'));
       return { day: Number(results[0]?.[1] ?? 0), month: Number(results[1]?.[1] ?? 0) };
     },
   };

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { type RedisServerHandle, startRedisServer } from '@llm-gateway/test-support';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createBatchedUsageStore } from './batched-usage-store.js';
 import { createRedisUsageStore } from './redis-usage-store.js';
 import { costNanoUsd, emptyCounts, freshCounts, savedCounts } from './usage-counts.js';
@@ -179,5 +179,32 @@ describe('batched usage store', () => {
     await store.add('bot', { day: '2026-12-01', model: 'm', counts: emptyCounts() });
     await store.flush();
     expect(failed).toEqual(['bot']);
+  });
+});
+
+describe('the Redis store under a frozen Redis', () => {
+  it('bounds the budget read by deadlineMs, and the meter then falls back on its own count', async () => {
+    // commandTimeout far above the deadline: only the store's own deadline can end the read.
+    const slow = new Redis(server.url, { commandTimeout: 60_000, maxRetriesPerRequest: 1 });
+    await slow.ping();
+    const store = createRedisUsageStore({ redis: slow, keyPrefix: `test-${randomUUID()}:`, deadlineMs: 200 });
+    const meter = createUsageMeter({
+      store,
+      prices: { m: PRICE },
+      now: () => Date.parse('2026-12-02T12:00:00Z'),
+    });
+    meter.fresh('bot', 'm', { tokens: tokens(1_000_000, 0), estimated: false });
+    server.pause();
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const spent = meter.spent('bot');
+      await vi.advanceTimersByTimeAsync(200);
+      // $0.27 for 1M prompt tokens: this instance's own count, since Redis did not answer in time.
+      expect(await spent).toEqual({ daily: 0.27, monthly: 0.27 });
+    } finally {
+      vi.useRealTimers();
+      server.resume();
+      await slow.quit();
+    }
   });
 });
