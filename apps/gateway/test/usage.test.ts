@@ -130,6 +130,29 @@ describe('usage per key', () => {
     expect(
       ((await trpc.json()) as { result: { data: { json: { totals: unknown } } } }).result.data.json.totals,
     ).toEqual(other.totals);
+
+    // Prometheus on instance a: its own answers (bot-a's first JSON and stream, bot-b's two), by key
+    // name and model; scraped twice, so counts handed over at one scrape are not counted again.
+    const onA = [fresh[0], fresh[1], fresh[4], fresh[5]] as Usage[];
+    for (let scrape = 0; scrape < 2; scrape += 1) {
+      const text = await (await fetch(`${a.url}/metrics/prometheus`)).text();
+      const series = (name: string, labels: string) =>
+        Number(text.match(new RegExp(`^${name}\\{${labels}\\} (\\S+)$`, 'm'))?.[1]);
+      expect(series('llm_gateway_usage_tokens_total', `key="bot-a",model="${MODEL}",type="prompt"`)).toBe(
+        sum(onA.slice(0, 2), 'prompt_tokens'),
+      );
+      expect(series('llm_gateway_usage_tokens_total', `key="bot-b",model="${MODEL}",type="completion"`)).toBe(
+        sum(onA.slice(2), 'completion_tokens'),
+      );
+      expect(series('llm_gateway_usage_requests_total', `key="bot-a",model="${MODEL}",cached="false"`)).toBe(
+        2,
+      );
+      expect(series('llm_gateway_usage_cost_usd_total', `key="bot-b",model="${MODEL}"`)).toBeCloseTo(
+        (sum(onA.slice(2), 'prompt_tokens') * 1000 + sum(onA.slice(2), 'completion_tokens') * 2000) / 1e6,
+        9,
+      );
+      expect(text).not.toContain(KEYS.BOT_A);
+    }
   });
 
   it("refuses another key's usage to a non-admin key, and bad days, in OpenAI's shape", async () => {

@@ -45,7 +45,10 @@ export async function runThroughputScenario(
   }
   const samples: ThroughputSample[] = [];
   for (let rep = 1; rep <= plan.reps; rep++) {
-    for (const target of rotate(targets, rep - 1)) {
+    // Rotated, and reversed every other repetition: a rotation alone keeps each pair in the same order
+    // (a usage-on gateway always just before its usage-off twin), so order effects would not cancel.
+    const order = rotate(targets, rep - 1);
+    for (const target of rep % 2 === 0 ? order.reverse() : order) {
       const baseUrl = stack.url(target);
       await runThroughput({ baseUrl, connections: plan.connections, durationS: plan.warmupS, body });
       const pid = stack.pid(target);

@@ -74,7 +74,7 @@ export { type BatchedUsageStore, createBatchedUsageStore } from './usage/batched
 export { ANONYMOUS_CALLER, type BudgetUsd, type KeyPolicy } from './usage/key-policy.js';
 export { createRedisUsageStore } from './usage/redis-usage-store.js';
 export { type TokenLimits, tokenLimitHeaders } from './usage/token-limits.js';
-export type { ModelPrice, UsageCounts } from './usage/usage-counts.js';
+export { addCounts, emptyCounts, type ModelPrice, type UsageCounts } from './usage/usage-counts.js';
 export { createUsageMeter, type UsageEvent, type UsageMeter } from './usage/usage-meter.js';
 export { type UsageReport, type UsageTotals, utcDay } from './usage/usage-report.js';
 export { createMemoryUsageStore, type UsageStore } from './usage/usage-store.js';

@@ -1,5 +1,6 @@
 // Prometheus counters of usage: tokens and cost by key name and model (label sets bounded by the config).
-import type { UsageEvent } from '@llm-gateway/core';
+// Counts gather per key and model in plain numbers and reach the counters when Prometheus scrapes.
+import { addCounts, emptyCounts, type UsageCounts, type UsageEvent } from '@llm-gateway/core';
 import { Counter, type Registry } from 'prom-client';
 
 /** Models outside the config (passed through) share one label value, so a client cannot grow the series. */
@@ -21,39 +22,51 @@ export function createUsageMetrics(
   registry: Registry,
   { models }: { models: ReadonlySet<string> },
 ): (event: UsageEvent) => void {
-  const tokens = new Counter({
-    name: 'llm_gateway_usage_tokens_total',
-    help: 'Tokens by API key name, model and type (prompt, completion, reasoning, cached_prompt; saved: served by the cache).',
-    labelNames: ['key', 'model', 'type'],
-    registers: [registry],
-  });
-  const cost = new Counter({
-    name: 'llm_gateway_usage_cost_usd_total',
-    help: 'Cost in USD by API key name and model (priced models only; see llm_gateway_usage_unpriced_requests_total).',
-    labelNames: ['key', 'model'],
-    registers: [registry],
-  });
-  const requests = new Counter({
-    name: 'llm_gateway_usage_requests_total',
-    help: 'Answered requests by API key name, model and whether the cache (or an identical call) served them.',
-    labelNames: ['key', 'model', 'cached'],
-    registers: [registry],
-  });
-  const unpriced = new Counter({
-    name: 'llm_gateway_usage_unpriced_requests_total',
-    help: 'Answered requests whose model has no price in the config (their cost is unknown).',
-    labelNames: ['key', 'model'],
-    registers: [registry],
-  });
+  // prom-client hashes the labels of every inc(); five incs per answered request were most of what
+  // these metrics cost. Counts are added up here instead, and handed to the counters at scrape time.
+  const pending = new Map<string, { key: string; model: string; counts: UsageCounts }>();
+  const flush = () => {
+    for (const { key, model, counts } of pending.values()) {
+      for (const [type, field] of TOKEN_TYPES) {
+        if (counts[field] > 0) tokens.inc({ key, model, type }, counts[field]);
+      }
+      if (counts.cost_nano_usd > 0) cost.inc({ key, model }, counts.cost_nano_usd / 1e9);
+      const fresh = counts.requests - counts.cached_requests;
+      if (fresh > 0) requests.inc({ key, model, cached: 'false' }, fresh);
+      if (counts.cached_requests > 0) requests.inc({ key, model, cached: 'true' }, counts.cached_requests);
+      if (counts.unpriced_requests > 0) unpriced.inc({ key, model }, counts.unpriced_requests);
+    }
+    pending.clear();
+  };
+  const counter = (name: string, help: string, labelNames: string[]) =>
+    new Counter({ name, help, labelNames, registers: [registry], collect: flush });
+  const tokens = counter(
+    'llm_gateway_usage_tokens_total',
+    'Tokens by API key name, model and type (prompt, completion, reasoning, cached_prompt; saved: served by the cache).',
+    ['key', 'model', 'type'],
+  );
+  const cost = counter(
+    'llm_gateway_usage_cost_usd_total',
+    'Cost in USD by API key name and model (priced models only; see llm_gateway_usage_unpriced_requests_total).',
+    ['key', 'model'],
+  );
+  const requests = counter(
+    'llm_gateway_usage_requests_total',
+    'Answered requests by API key name, model and whether the cache (or an identical call) served them.',
+    ['key', 'model', 'cached'],
+  );
+  const unpriced = counter(
+    'llm_gateway_usage_unpriced_requests_total',
+    'Answered requests whose model has no price in the config (their cost is unknown).',
+    ['key', 'model'],
+  );
   return (event) => {
     if (event.type !== 'recorded') return;
-    const { key, counts } = event;
+    const { key } = event;
     const model = models.has(event.model) ? event.model : OTHER_MODEL;
-    for (const [type, field] of TOKEN_TYPES) {
-      if (counts[field] > 0) tokens.inc({ key, model, type }, counts[field]);
-    }
-    if (counts.cost_nano_usd > 0) cost.inc({ key, model }, counts.cost_nano_usd / 1e9);
-    requests.inc({ key, model, cached: counts.cached_requests > 0 ? 'true' : 'false' });
-    if (counts.unpriced_requests > 0) unpriced.inc({ key, model });
+    const id = `${key}\n${model}`;
+    const entry = pending.get(id);
+    if (entry) addCounts(entry.counts, event.counts);
+    else pending.set(id, { key, model, counts: addCounts(emptyCounts(), event.counts) });
   };
 }
