@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { isAlive, ownProcesses, spawnOnFreePort } from './redis-process.js';
+import { migrateSlot, type SlotMigration, type SlotMigrationOptions } from './redis-slot-migration.js';
+
+export type { SlotMigration } from './redis-slot-migration.js';
 
 const run = promisify(execFile);
 
@@ -26,6 +29,12 @@ export interface RedisClusterHandle {
    * slot: the moment it took over (by its own view, which the others and the clients follow).
    */
   waitForPromotion(options: { key: string; killed: number; timeoutMs?: number }): Promise<Promotion>;
+  /** The ports of the live primaries (masters not flagged failed), in CLUSTER NODES order. */
+  primaries(): Promise<number[]>;
+  /** Moves `key`'s slot with its keys from its primary to the primary on `to` (see redis-slot-migration.ts). */
+  migrateSlot(
+    options: Pick<SlotMigrationOptions, 'key' | 'to' | 'batch' | 'pauseMs'>,
+  ): Promise<SlotMigration>;
   /** Stops every node and removes the temp dir. */
   stop(): Promise<void>;
 }
@@ -72,7 +81,11 @@ export async function startRedisCluster(): Promise<RedisClusterHandle> {
     const cli = async (port: number, args: readonly string[]) =>
       (await run('redis-cli', ['-p', String(port), ...args])).stdout.trim();
     const alive = (port: number) => isAlive(children.get(port));
-    return {
+    const primaries = async () => {
+      const asked = ports.find(alive) ?? ports[0] ?? 0;
+      return primariesIn(await cli(asked, ['CLUSTER', 'NODES']));
+    };
+    const handle: RedisClusterHandle = {
       nodes,
       seeds: nodes.join(','),
       cli,
@@ -115,8 +128,14 @@ export async function startRedisCluster(): Promise<RedisClusterHandle> {
           await delay(25);
         }
       },
+      primaries,
+      async migrateSlot(options) {
+        const from = await handle.primaryFor(options.key);
+        return migrateSlot(cli, { ...options, from, primaries: await primaries() });
+      },
       stop,
     };
+    return handle;
   } catch (error) {
     await stop();
     throw error;
@@ -186,6 +205,17 @@ function replicasIn(nodes: string, port: number): number[] {
   return lines
     .filter((fields) => id !== undefined && fields[3] === id && fields[2]?.includes('slave'))
     .map((fields) => portOf(fields[1] ?? ''));
+}
+
+/** The ports of the masters not flagged failed in a CLUSTER NODES reply. */
+function primariesIn(nodes: string): number[] {
+  return nodes
+    .split('\n')
+    .map((line) => line.trim().split(' '))
+    .filter(
+      ([, address, flags]) => address !== undefined && flags?.includes('master') && !flags.includes('fail'),
+    )
+    .map(([, address]) => portOf(address ?? ''));
 }
 
 /** `127.0.0.1:7001@17001` → 7001. */
