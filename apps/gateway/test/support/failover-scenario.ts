@@ -97,7 +97,7 @@ export async function expectFailoverSurvived(
 }
 
 /** What the load balancer's health checks see as the limiter's backend on each instance. */
-async function limiterBackends(gateways: readonly SpawnedGateway[]): Promise<string[]> {
+export async function limiterBackends(gateways: readonly SpawnedGateway[]): Promise<string[]> {
   return Promise.all(
     gateways.map(async (gateway) => {
       const body = (await (await fetch(`${gateway.url}/metrics`)).json()) as {
