@@ -154,6 +154,8 @@ export const CONFIG_SCHEMA = {
     ttlSeconds: env('STREAM_RESUME_TTL_S', int(60, 1)),
     /** How long a stream whose connection dropped (without a cancel) keeps its upstream call for a reconnect. */
     graceMs: env('STREAM_RESUME_GRACE_MS', int(15_000, 0)),
+    /** Finished streams' event text kept in this instance's memory; past it the oldest go before their TTL. */
+    maxFinishedBytes: env('STREAM_RESUME_MAX_BYTES', int(64 * 1024 * 1024, 1)),
   },
 };
 

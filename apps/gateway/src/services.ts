@@ -123,7 +123,12 @@ function createResumable(config: GatewayConfig, redis: RedisConnection | undefin
   const journal = redis
     ? createRedisJournal({ redis, keyPrefix: `${config.redis.keyPrefix}resume:`, ttlMs })
     : undefined;
-  return createResumableStreams({ ttlMs, graceMs: config.resume.graceMs, redis: journal });
+  return createResumableStreams({
+    ttlMs,
+    graceMs: config.resume.graceMs,
+    maxFinishedSize: config.resume.maxFinishedBytes,
+    redis: journal,
+  });
 }
 
 export function createServices({ config, logger, upstreamBaseUrl }: CreateServicesOptions): GatewayServices {

@@ -2,7 +2,7 @@
 import { GatewayError } from '@llm-gateway/contracts';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createResumableStreams, type ResumableStreams } from './resumable-streams.js';
-import { manualStream } from './resume-test-stream.js';
+import { eventWith, manualStream } from './resume-test-stream.js';
 import type { JournalEnd, TailSink } from './resume-types.js';
 import { tailEntries } from './tail-entries.js';
 
@@ -123,3 +123,38 @@ describe('resumable streams (memory)', () => {
     capped.close();
   });
 });
+
+describe('resumable streams (memory bound)', () => {
+  it('drops the oldest finished streams past maxFinishedSize, never a running one', async () => {
+    const eventSize = manualStreamEventSize();
+    const bounded = createResumableStreams({
+      ttlMs: 60_000,
+      graceMs: 15_000,
+      maxFinishedSize: 5 * eventSize,
+    });
+    const feeds = ['old', 'mid', 'running', 'new'].map((id) => {
+      const upstream = manualStream();
+      bounded.start({ id, owner: '', stream: upstream.stream });
+      for (const word of ['a', 'b', 'c']) upstream.push(word);
+      return { id, upstream };
+    });
+    for (const { id, upstream } of feeds) if (id !== 'running') upstream.end();
+    // Three finished streams of 3 events over a budget of 5: the two oldest go, the newest and the running one stay.
+    for (const id of ['old', 'mid']) {
+      await expect(bounded.attach({ id, owner: '', afterSeq: 0 }, collector().sink)).rejects.toMatchObject({
+        code: 'stream_expired',
+      });
+    }
+    for (const id of ['new', 'running']) {
+      const reader = collector();
+      await bounded.attach({ id, owner: '', afterSeq: 0 }, reader.sink);
+      expect(reader.seen.map(([, word]) => word)).toEqual(['a', 'b', 'c']);
+    }
+    bounded.close();
+  });
+});
+
+/** The text length of one manualStream event (the ids and words are the same length in every test). */
+function manualStreamEventSize(): number {
+  return eventWith('a').text.length;
+}

@@ -13,11 +13,20 @@ export interface ResumableStreamsOptions {
   graceMs: number;
   /** Events one stream keeps in memory at most (default 10 000). */
   maxEvents?: number;
+  /**
+   * The finished streams' recorded text kept in memory at most, in characters (STREAM_RESUME_MAX_BYTES,
+   * default 64 MiB): past it the oldest finished streams are dropped before their TTL (still readable
+   * from Redis when configured). Running streams are never dropped; each is bounded by maxEvents.
+   */
+  maxFinishedSize?: number;
   /** The copy in Redis, when configured: a reconnect may then land on another instance. */
   redis?: RedisJournal | undefined;
   /** How often a stream in its grace period asks Redis for a cancel or a reader elsewhere (default 250 ms). */
   watchMs?: number;
 }
+
+/** 64 MiB of event text: some hundreds of long finished answers, far below the gateway's memory goal. */
+export const DEFAULT_MAX_FINISHED_SIZE = 64 * 1024 * 1024;
 
 export interface StartInput {
   /** Unguessable (a ticket's or a fresh UUID): it is what a reconnect names. */
@@ -77,7 +86,23 @@ interface LiveStream {
  */
 export function createResumableStreams(options: ResumableStreamsOptions): ResumableStreams {
   const { ttlMs, graceMs, maxEvents = 10_000, redis, watchMs = 250 } = options;
+  const maxFinishedSize = options.maxFinishedSize ?? DEFAULT_MAX_FINISHED_SIZE;
   const streams = new Map<string, LiveStream>();
+  /** The recorded text of the finished streams still in `streams`. */
+  let finishedSize = 0;
+
+  const forget = (id: string, live: LiveStream) => {
+    if (streams.get(id) !== live) return;
+    streams.delete(id);
+    finishedSize -= live.record.size();
+  };
+  /** Drops finished streams, oldest first (the Map keeps start order), until under the budget. */
+  const trim = () => {
+    for (const [id, live] of streams) {
+      if (finishedSize <= maxFinishedSize) return;
+      if (live.record.ended() !== undefined) forget(id, live);
+    }
+  };
 
   const stopGrace = (live: LiveStream) => {
     clearTimeout(live.grace);
@@ -145,7 +170,9 @@ export function createResumableStreams(options: ResumableStreamsOptions): Resuma
           record.finish(end);
           writer?.finish(end);
           onFinish?.();
-          setTimeout(() => streams.delete(id), ttlMs).unref();
+          finishedSize += record.size();
+          trim();
+          setTimeout(() => forget(id, live), ttlMs).unref();
         },
       };
       function onAbort() {

@@ -21,6 +21,8 @@ export interface StreamRecord {
   tail(afterSeq: number, sink: TailSink): Detach | undefined;
   /** Tails reading now. */
   tails(): number;
+  /** The recorded events' text, in characters: what the record holds in memory (about a byte each). */
+  size(): number;
 }
 
 export interface StreamRecordOptions {
@@ -39,6 +41,7 @@ export function createStreamRecord({ id, owner, maxEvents }: StreamRecordOptions
   /** The sequence number of events[0]. */
   let firstSeq = 1;
   let end: JournalEnd | undefined;
+  let size = 0;
   const sinks = new Set<TailSink>();
   const lastSeq = () => firstSeq + events.length - 1;
 
@@ -50,10 +53,11 @@ export function createStreamRecord({ id, owner, maxEvents }: StreamRecordOptions
     append(event) {
       if (events.length >= maxEvents) {
         const drop = Math.max(1, Math.floor(maxEvents / 4));
-        events.splice(0, drop);
+        for (const dropped of events.splice(0, drop)) size -= dropped.text.length;
         firstSeq += drop;
       }
       events.push(event);
+      size += event.text.length;
       const seq = lastSeq();
       for (const sink of sinks) sink.entry({ seq, event });
       return seq;
@@ -80,5 +84,6 @@ export function createStreamRecord({ id, owner, maxEvents }: StreamRecordOptions
       };
     },
     tails: () => sinks.size,
+    size: () => size,
   };
 }
