@@ -30,38 +30,49 @@ export interface EdgeCall {
 
 /**
  * One controller per call, fed by the client and the shutdown drain, linked by hand: AbortSignal.any,
- * or a second controller, cost measurably on every request on Node 20. The listeners are removed at
- * end(), so the long-lived drain signal does not collect one per request.
+ * or a second controller, cost measurably on every request on Node 20. It is made when the engine
+ * first asks for the signal: a cache hit never does, so it costs no controller and no listeners. The
+ * listeners are removed at end(), so the long-lived drain signal does not collect one per request.
  */
 export function openEdgeCall(input: EdgeCallInput): EdgeCall {
   const { drain, clientSignal } = input;
-  const controller = new AbortController();
-  let gone = false;
-  const onDrain = () => controller.abort();
-  const onClient = () => {
-    gone = true;
-    controller.abort();
+  let controller: AbortController | undefined;
+  let left = false;
+  let ended = false;
+  const onAbort = () => controller?.abort();
+  const signal = (): AbortSignal => {
+    if (controller === undefined) {
+      controller = new AbortController();
+      if (left || drain.signal.aborted || clientSignal?.aborted) controller.abort();
+      else if (!ended) {
+        drain.signal.addEventListener('abort', onAbort, { once: true });
+        clientSignal?.addEventListener('abort', onAbort, { once: true });
+      }
+    }
+    return controller.signal;
   };
   const end = () => {
-    drain.signal.removeEventListener('abort', onDrain);
-    clientSignal?.removeEventListener('abort', onClient);
+    ended = true;
+    if (controller === undefined) return;
+    drain.signal.removeEventListener('abort', onAbort);
+    clientSignal?.removeEventListener('abort', onAbort);
   };
-  if (drain.signal.aborted) controller.abort();
-  else drain.signal.addEventListener('abort', onDrain, { once: true });
-  if (clientSignal?.aborted) onClient();
-  else clientSignal?.addEventListener('abort', onClient, { once: true });
-  return {
-    options: {
-      signal: controller.signal,
-      requestId: input.requestId,
-      cache: input.cache,
-      clientId: input.clientId,
-      caller: input.caller,
+  const options: CallOptions = {
+    get signal() {
+      return signal();
     },
-    clientGone: () => gone,
+    requestId: input.requestId,
+    cache: input.cache,
+    clientId: input.clientId,
+    caller: input.caller,
+  };
+  return {
+    options,
+    clientGone: () => left || clientSignal?.aborted === true,
     clientLeft: () => {
       end();
-      onClient();
+      left = true;
+      controller?.abort();
     },
     failure: (error) => (drain.signal.aborted ? shuttingDownError() : error),
     end,
