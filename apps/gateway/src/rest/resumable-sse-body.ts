@@ -2,9 +2,7 @@
 import { Readable } from 'node:stream';
 import type { AttachInput, Detach, ResumableStreams } from '@llm-gateway/core';
 import type { FastifyBaseLogger } from 'fastify';
-import { logFailure } from '../edge/log-policy.js';
-import { toGatewayError } from '../edge/to-gateway-error.js';
-import { encodeSseData, SSE_DONE } from './sse-body.js';
+import { failureEvent, SSE_DONE } from './sse-body.js';
 
 export interface ResumableSseBodyInput {
   resumable: ResumableStreams;
@@ -41,11 +39,7 @@ export async function resumableSseBody({ resumable, tail, log }: ResumableSseBod
       if (ended) return;
       ended = true;
       if (end.kind === 'end') body.push(SSE_DONE);
-      else {
-        const mapped = toGatewayError(end.error);
-        logFailure(log, { error: end.error, mapped, message: 'Stream failed after it began' });
-        body.push(encodeSseData(mapped.toJSON()));
-      }
+      else body.push(failureEvent(end.error, log));
       body.push(null);
     },
   });

@@ -22,6 +22,16 @@ export function encodeSseData(value: unknown): string {
 }
 
 /**
+ * The last event of a stream that failed after it began, plain or resumable: the error in OpenAI's
+ * shape (no `[DONE]` follows), logged once by the edge's policy.
+ */
+export function failureEvent(error: unknown, log: FastifyBaseLogger): string {
+  const mapped = toGatewayError(error);
+  logFailure(log, { error, mapped, message: 'Stream failed after it began' });
+  return encodeSseData(mapped.toJSON());
+}
+
+/**
  * Writes an SSE answer whose first event is already in hand straight to the response (the route has
  * hijacked the reply): each event leaves as the upstream's own text the moment it arrives, with no
  * Readable and pipe in between (they cost a buffer copy, events and a GC'd object per chunk), and a
@@ -55,9 +65,7 @@ export function writeSse(
       close();
       return;
     }
-    const mapped = toGatewayError(call.failure(error));
-    logFailure(log, { error, mapped, message: 'Stream failed after it began' });
-    close(encodeSseData(mapped.toJSON()));
+    close(failureEvent(call.failure(error), log));
   };
   // The call's signal: the client gone, or the shutdown deadline (a shared stream does not hear of it).
   call.options.signal?.addEventListener(
