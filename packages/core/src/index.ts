@@ -63,6 +63,7 @@ export {
   type RouteTable,
   type Upstream,
 } from './routing/route-table.js';
+export { CallAbort, type CallSignal } from './signal/call-signal.js';
 export type { StreamEvent, StreamSink } from './stream/stream-event.js';
 export {
   createMemoryTicketStore,

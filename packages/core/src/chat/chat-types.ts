@@ -1,6 +1,7 @@
 // The chat service's public types: what a call brings (options), what it returns (answer + facts), the service.
 import type { ChatCompletion, ChatCompletionRequest, ModelList } from '@llm-gateway/contracts';
 import type { RateLimitDecision } from '../rate-limit/rate-limiter.js';
+import type { CallSignal } from '../signal/call-signal.js';
 import type { StreamSink } from '../stream/stream-event.js';
 import type { KeyPolicy } from '../usage/key-policy.js';
 
@@ -12,7 +13,7 @@ export type CacheStatus = 'HIT' | 'MISS' | 'BYPASS';
 
 export interface CallOptions {
   /** Aborts the upstream call when the client goes away (or the shutdown deadline passes). */
-  signal?: AbortSignal | undefined;
+  signal?: CallSignal | undefined;
   /** Carried into the events this call emits (for log correlation). */
   requestId?: string | undefined;
   /** Who is calling (an API key's id), for the per-caller rate limit; never the key itself. */

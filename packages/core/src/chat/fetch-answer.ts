@@ -5,6 +5,7 @@ import type { ReleaseSlot } from '../concurrency/concurrency-limiter.js';
 import { classifyFailure } from '../resilience/failure-classifier.js';
 import type { RetryPolicy } from '../resilience/retry-policy.js';
 import type { Route, Target } from '../routing/route-table.js';
+import type { CallSignal } from '../signal/call-signal.js';
 import type { StreamEvent, StreamSource } from '../stream/stream-event.js';
 import type { UpstreamBody } from '../upstream/upstream-client.js';
 import type { Admitted } from './admission.js';
@@ -18,7 +19,7 @@ export interface FetchContext {
   /** A promise for a call whose admission is still running (a coalesced leader starts it first). */
   admitted: Admitted | Promise<Admitted>;
   route: Route;
-  signal: AbortSignal | undefined;
+  signal: CallSignal | undefined;
   requestId: string | undefined;
 }
 
@@ -55,7 +56,7 @@ interface CallRecord {
   stream: boolean;
   /** After admission: the time the upstream path costs, fallbacks included. */
   started: number;
-  signal: AbortSignal | undefined;
+  signal: CallSignal | undefined;
   requestId: string | undefined;
   upstream: string | undefined;
 }

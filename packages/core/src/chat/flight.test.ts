@@ -1,6 +1,7 @@
 // Flight: one shared upstream call — late joiners get every chunk, the call stops when nobody listens.
 import { type ChatCompletionChunk, clientClosedError } from '@llm-gateway/contracts';
 import { describe, expect, it } from 'vitest';
+import type { CallSignal } from '../signal/call-signal.js';
 import type { StreamEvent, StreamSink, StreamSource } from '../stream/stream-event.js';
 import { Flight, FlightRegistry } from './flight.js';
 
@@ -65,7 +66,7 @@ function controlledProducer(events: StreamEvent[]) {
       sink = undefined;
     },
   };
-  async function produce(signal: AbortSignal): Promise<{ source: StreamSource }> {
+  async function produce(signal: CallSignal): Promise<{ source: StreamSource }> {
     signal.addEventListener(
       'abort',
       () => {

@@ -2,12 +2,13 @@
 import { type ChatCompletionChunk, clientClosedError, GatewayError } from '@llm-gateway/contracts';
 import { type Answer, serializeAnswer } from '../completion/answer-text.js';
 import { ChunkAssembler } from '../completion/assemble-chunks.js';
+import { CallAbort, type CallSignal } from '../signal/call-signal.js';
 import type { StreamEvent, StreamSink, StreamSource } from '../stream/stream-event.js';
 import { isUsageChunk } from './answer-shaping.js';
 import { deltaChars } from './chunk-content.js';
 import type { Served } from './fetch-answer.js';
 
-type Produce<T> = (signal: AbortSignal) => Promise<T>;
+type Produce<T> = (signal: CallSignal) => Promise<T>;
 
 interface Subscriber {
   sink: StreamSink;
@@ -40,7 +41,7 @@ const streamCutShort = () =>
   new GatewayError('upstream_bad_response', 'The upstream stream ended before it was complete.');
 
 /** Resolves with `promise`, or rejects with client_closed_request as soon as `signal` aborts. */
-function until<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+function until<T>(promise: Promise<T>, signal: CallSignal | undefined): Promise<T> {
   if (!signal) return promise;
   if (signal.aborted) return Promise.reject(clientClosedError());
   return new Promise<T>((resolve, reject) => {
@@ -75,7 +76,7 @@ export class Flight {
   abandoned = false;
   /** Who answered (known once the call opened): a follower reports the same upstream. */
   served: Served | undefined;
-  readonly #controller = new AbortController();
+  readonly #controller = new CallAbort();
   readonly #events: RecordedEvent[] = [];
   readonly #assembler = new ChunkAssembler();
   readonly #subscribers = new Set<Subscriber>();
@@ -222,12 +223,12 @@ export class Flight {
   }
 
   /** Resolves once the call has something to show (see `opened`); client_closed_request when `signal` aborts first. */
-  openedFor(signal: AbortSignal | undefined): Promise<void> {
+  openedFor(signal: CallSignal | undefined): Promise<void> {
     return until(this.opened, signal);
   }
 
   /** The whole answer; throws the call's error, or client_closed_request when `signal` aborts first. */
-  async completionFor(signal: AbortSignal | undefined): Promise<Answer> {
+  async completionFor(signal: CallSignal | undefined): Promise<Answer> {
     this.#join();
     try {
       const answer = await until(this.done, signal);

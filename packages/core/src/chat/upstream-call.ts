@@ -3,13 +3,14 @@ import type { Answer } from '../completion/answer-text.js';
 import type { BreakerPermit } from '../resilience/circuit-breaker.js';
 import type { RetryPolicy } from '../resilience/retry-policy.js';
 import type { Target } from '../routing/route-table.js';
+import type { CallSignal } from '../signal/call-signal.js';
 import type { StreamEvent } from '../stream/stream-event.js';
 import type { UpstreamBody } from '../upstream/upstream-client.js';
 import type { UpstreamStream } from '../upstream/upstream-stream.js';
 
 /** What one call runs with; `attempted` counts each upstream call made (for x-gateway-attempts). */
 export interface UpstreamCallContext {
-  signal: AbortSignal | undefined;
+  signal: CallSignal | undefined;
   requestId: string | undefined;
   /** When the request's time budget began, on the retry policy's clock: one deadline across targets. */
   startedAt: number | undefined;
@@ -45,9 +46,9 @@ export function createUpstreamCall({ retry }: { retry?: RetryPolicy | undefined 
   function attempts<T>(
     target: Target,
     context: UpstreamCallContext,
-    run: (signal: AbortSignal | undefined, permit: BreakerPermit | undefined) => Promise<T>,
+    run: (signal: CallSignal | undefined, permit: BreakerPermit | undefined) => Promise<T>,
   ): Promise<T> {
-    const once = (signal: AbortSignal | undefined) => {
+    const once = (signal: CallSignal | undefined) => {
       const permit = target.upstream.breaker?.acquire(context.requestId);
       context.attempted();
       return run(signal, permit);

@@ -1,5 +1,6 @@
 // Concurrency limiter: at most N upstream calls at once; a short, bounded FIFO queue for the rest.
 import { clientClosedError, GatewayError } from '@llm-gateway/contracts';
+import type { CallSignal } from '../signal/call-signal.js';
 
 /** What /metrics shows. */
 export interface ConcurrencySnapshot {
@@ -21,7 +22,7 @@ export interface ConcurrencyLimiter {
    * queue is full or the wait exceeds the queue timeout, and with `client_closed_request` when
    * `signal` aborts while waiting (the caller leaves the queue at once). The caller must release.
    */
-  acquire(signal?: AbortSignal): Promise<ReleaseSlot>;
+  acquire(signal?: CallSignal): Promise<ReleaseSlot>;
   snapshot(): ConcurrencySnapshot;
 }
 
@@ -84,7 +85,7 @@ export function createConcurrencyLimiter(options: ConcurrencyLimiterOptions): Co
     };
   }
 
-  function wait(signal: AbortSignal | undefined): Promise<ReleaseSlot> {
+  function wait(signal: CallSignal | undefined): Promise<ReleaseSlot> {
     return new Promise<ReleaseSlot>((resolve, reject) => {
       const leave = () => {
         waiters.delete(waiter);

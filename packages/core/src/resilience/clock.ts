@@ -1,10 +1,11 @@
 // Time for the resilience policies: injected so tests with fake timers are exact and fast.
+import type { CallSignal } from '../signal/call-signal.js';
 
 export interface Clock {
   /** Milliseconds since the epoch (or any fixed origin; only differences matter). */
   now(): number;
   /** Resolves after `ms`; rejects with the signal's reason as soon as `signal` aborts. */
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  sleep(ms: number, signal?: CallSignal): Promise<void>;
 }
 
 /** The real clock: Date.now and setTimeout (both covered by vitest's fake timers). */

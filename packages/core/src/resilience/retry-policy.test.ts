@@ -1,6 +1,7 @@
 // Tests for the retry policy: backoff schedule, attempt counting, Retry-After, deadline and cancellation (fake timers).
 import { GatewayError } from '@llm-gateway/contracts';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { CallSignal } from '../signal/call-signal.js';
 import { errorFromResponse } from '../upstream/upstream-errors.js';
 import { systemClock } from './clock.js';
 import { backoffDelayMs, createRetryPolicy, type RetryEvent, type RetryOptions } from './retry-policy.js';
@@ -26,7 +27,7 @@ function policyWith(overrides: Partial<RetryOptions> = {}) {
 /** A call that always fails with a fresh error from `make`, remembering each one. */
 function failing(make: () => unknown | Promise<unknown>) {
   const errors: unknown[] = [];
-  const fn = vi.fn(async (_attempt: number, _signal: AbortSignal | undefined): Promise<string> => {
+  const fn = vi.fn(async (_attempt: number, _signal: CallSignal | undefined): Promise<string> => {
     const error = await make();
     errors.push(error);
     throw error;
@@ -130,7 +131,7 @@ describe('createRetryPolicy', () => {
   it('returns a later success and passes the attempt number and signal to fn', async () => {
     const { policy } = policyWith();
     const controller = new AbortController();
-    const fn = vi.fn(async (attempt: number, _signal: AbortSignal | undefined) => {
+    const fn = vi.fn(async (attempt: number, _signal: CallSignal | undefined) => {
       if (attempt < 3) throw unavailable();
       return `ok on ${attempt}`;
     });

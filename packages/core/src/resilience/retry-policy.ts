@@ -1,5 +1,6 @@
 // Retry policy: repeats a failed upstream call with equal-jitter backoff, honouring Retry-After, a deadline and the caller's signal.
 import { clientClosedError, isGatewayError } from '@llm-gateway/contracts';
+import type { CallSignal } from '../signal/call-signal.js';
 import { type Clock, type RandomSource, systemClock } from './clock.js';
 import { classifyFailure } from './failure-classifier.js';
 
@@ -34,7 +35,7 @@ export interface RetryOptions {
 }
 
 export interface RetryExecuteOptions {
-  signal?: AbortSignal | undefined;
+  signal?: CallSignal | undefined;
   requestId?: string | undefined;
   /**
    * When the request's time budget began, on the policy's clock (default: now). A request that falls
@@ -52,7 +53,7 @@ export interface RetryPolicy {
    * wait throws GatewayError('client_closed_request').
    */
   execute<T>(
-    fn: (attempt: number, signal: AbortSignal | undefined) => Promise<T>,
+    fn: (attempt: number, signal: CallSignal | undefined) => Promise<T>,
     options?: RetryExecuteOptions,
   ): Promise<T>;
 }

@@ -1,6 +1,7 @@
 // Resumable streams: each runs on its own, recorded as it passes, and any connection may read it from an event id.
 import { clientClosedError } from '@llm-gateway/contracts';
 import type { ChatStream } from '../chat/chat-types.js';
+import type { CallSignal } from '../signal/call-signal.js';
 import { streamExpiredError } from './journal-errors.js';
 import type { JournalWriter, RedisJournal } from './redis-journal.js';
 import type { Detach, JournalEnd, TailSink } from './resume-types.js';
@@ -38,7 +39,7 @@ export interface StartInput {
    * The call's own signal (the shutdown deadline): aborting ends the stream with `failure(client closed)`,
    * heard here because a shared (coalesced) stream does not hear of one caller's signal.
    */
-  signal?: AbortSignal | undefined;
+  signal?: CallSignal | undefined;
   /** What the record keeps for a failure (e.g. `shutting_down` when the shutdown deadline cut it). */
   failure?: (error: unknown) => unknown;
   /** Runs once when the stream is over, however it ended. */

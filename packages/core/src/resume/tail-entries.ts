@@ -1,4 +1,6 @@
 // A resumable stream from an event id as an async iterator, for consumers that pull (tRPC subscriptions, tests).
+
+import type { CallSignal } from '../signal/call-signal.js';
 import { createPullQueue } from '../stream/pull-queue.js';
 import type { AttachInput, ResumableStreams } from './resumable-streams.js';
 import type { JournalEntry } from './resume-types.js';
@@ -12,7 +14,7 @@ import type { JournalEntry } from './resume-types.js';
 export async function* tailEntries(
   streams: ResumableStreams,
   input: AttachInput,
-  signal?: AbortSignal | undefined,
+  signal?: CallSignal | undefined,
 ): AsyncGenerator<JournalEntry> {
   const queue = createPullQueue<JournalEntry>();
   const detach = await streams.attach(input, {

@@ -1,5 +1,6 @@
 // Push in, pull out: the one queue between a pushed stream (sink callbacks) and a consumer's `for await`.
 import { clientClosedError } from '@llm-gateway/contracts';
+import type { CallSignal } from '../signal/call-signal.js';
 
 export interface PullQueue<T> {
   push(item: T): void;
@@ -12,7 +13,7 @@ export interface PullQueue<T> {
    * loop at once with client_closed_request, queued items or not: a transport that is still open must
    * not tell its client the stream finished.
    */
-  drain(signal?: AbortSignal | undefined): AsyncGenerator<T>;
+  drain(signal?: CallSignal | undefined): AsyncGenerator<T>;
 }
 
 export function createPullQueue<T>(): PullQueue<T> {

@@ -8,15 +8,19 @@ export interface StreamDeadlineOptions {
   maxDurationMs?: number | undefined;
   /** Milliseconds; Date.now by default (vitest's fake timers cover it). */
   now?: () => number;
+  /** Called once when a deadline passes, with the `upstream_timeout` error to fail the stream with. */
+  onExpire: (error: GatewayError) => void;
 }
 
 /**
  * Watches one stream. The reader calls `waiting()` before each read from the upstream and `received()`
  * after it, so only the upstream's silence counts, never time a slow consumer spends between reads.
- * When a deadline passes, `signal` aborts with the `upstream_timeout` error as its reason.
+ * When a deadline passes, `onExpire` gets the `upstream_timeout` error (a callback, not an
+ * AbortSignal: a controller per stream was a measurable part of opening one).
  */
 export interface StreamDeadlines {
-  readonly signal: AbortSignal;
+  /** The error a passed deadline gave (undefined while none has). */
+  readonly expired: GatewayError | undefined;
   waiting(): void;
   received(): void;
   /** Clears the timers (call it however the stream ends). */
@@ -31,14 +35,15 @@ function seconds(ms: number): string {
 export function startStreamDeadlines(options: StreamDeadlineOptions): StreamDeadlines {
   const { idleTimeoutMs, maxDurationMs } = options;
   const now = options.now ?? Date.now;
-  const controller = new AbortController();
+  let expired: GatewayError | undefined;
   let waitingSince: number | undefined;
   let idleTimer: ReturnType<typeof setTimeout> | undefined;
   let durationTimer: ReturnType<typeof setTimeout> | undefined;
 
   function expire(message: string): void {
     dispose();
-    controller.abort(new GatewayError('upstream_timeout', message));
+    expired = new GatewayError('upstream_timeout', message);
+    options.onExpire(expired);
   }
 
   // One timer per silence, not per chunk: the timer checks the clock when it fires and re-arms for
@@ -72,9 +77,11 @@ export function startStreamDeadlines(options: StreamDeadlineOptions): StreamDead
   }
 
   return {
-    signal: controller.signal,
+    get expired() {
+      return expired;
+    },
     waiting() {
-      if (idleTimeoutMs === undefined || controller.signal.aborted) return;
+      if (idleTimeoutMs === undefined || expired !== undefined) return;
       waitingSince = now();
       if (idleTimer === undefined) {
         idleTimer = setTimeout(checkIdle, idleTimeoutMs);

@@ -2,8 +2,10 @@
 import { type ChatCompletion, clientClosedError, GatewayError, type ModelList } from '@llm-gateway/contracts';
 import type { Dispatcher } from 'undici';
 import { type Answer, serializeAnswer, spliceFromCache } from '../completion/answer-text.js';
-import { errorFromResponse, errorFromThrown } from './upstream-errors.js';
-import { createUpstreamHttp, type UpstreamHttpResponse } from './upstream-http.js';
+import type { CallSignal } from '../signal/call-signal.js';
+import { errorFromResponse, errorFromThrown, type UpstreamAnswer } from './upstream-errors.js';
+import { DeadlinePassed, type StreamResponse, type WholeResponse } from './upstream-exchange.js';
+import { createUpstreamHttp } from './upstream-http.js';
 import { readUpstreamStream, type UpstreamStream } from './upstream-stream.js';
 
 export interface UpstreamClientOptions {
@@ -28,7 +30,7 @@ export interface UpstreamClientOptions {
 }
 
 export interface UpstreamCallOptions {
-  signal?: AbortSignal | undefined;
+  signal?: CallSignal | undefined;
 }
 
 /** A body ready for the upstream: the client's request with `model` filled in. */
@@ -59,35 +61,35 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
   });
 
-  /** Runs one upstream exchange under the caller's signal plus our timeout, mapping every failure. */
+  /**
+   * One exchange (our timeout and the caller's signal are the exchange's own, see upstream-exchange.ts),
+   * every failure mapped; an error status becomes its GatewayError, a whole answer is handed to `read`.
+   */
   async function exchange<T>(
-    call: (signal: AbortSignal) => Promise<T>,
+    send: () => Promise<WholeResponse | StreamResponse>,
     callOptions: UpstreamCallOptions | undefined,
+    read: (response: WholeResponse | StreamResponse) => T,
   ): Promise<T> {
-    const callerSignal = callOptions?.signal;
-    if (callerSignal?.aborted) throw clientClosedError();
-    // One controller fed by both sources: AbortSignal.any costs several times more on Node 20, on
-    // every call.
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, options.timeoutMs);
-    const onCallerAbort = () => controller.abort();
-    callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
     try {
-      return await call(controller.signal);
+      const response = await send();
+      if (!('body' in response)) {
+        const { text } = response;
+        await failIfNotOk({ status: response.status, headers: response.headers, text: async () => text });
+      }
+      return read(response);
     } catch (error) {
-      if (callerSignal?.aborted) throw clientClosedError();
-      throw errorFromThrown(error, timedOut);
-    } finally {
-      clearTimeout(timer);
-      callerSignal?.removeEventListener('abort', onCallerAbort);
+      if (callOptions?.signal?.aborted) throw clientClosedError();
+      throw errorFromThrown(error, error instanceof DeadlinePassed);
     }
   }
 
-  async function failIfNotOk(response: UpstreamHttpResponse): Promise<void> {
+  const textOf = (response: WholeResponse | StreamResponse) => ('text' in response ? response.text : '');
+  const callOf = (callOptions: UpstreamCallOptions | undefined) => ({
+    signal: callOptions?.signal,
+    timeoutMs: options.timeoutMs,
+  });
+
+  async function failIfNotOk(response: UpstreamAnswer): Promise<void> {
     if (response.status >= 200 && response.status < 300) return;
     throw await errorFromResponse(response, { secrets, nowMs: now() });
   }
@@ -96,44 +98,48 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     complete(body, callOptions) {
       // Serialized outside the exchange: a failure here is ours, never the upstream's (no breaker sample).
       const json = JSON.stringify(body);
-      return exchange(async (signal) => {
-        const response = await http.post('chat/completions', json, signal);
-        await failIfNotOk(response);
-        return parseAnswer(await response.body.text());
-      }, callOptions);
+      return exchange(
+        () => http.postWhole('chat/completions', json, callOf(callOptions)),
+        callOptions,
+        (response) => parseAnswer(textOf(response)),
+      );
     },
 
-    async openStream(body, callOptions) {
-      // The timer is cleared once headers arrive: it guards the wait for them, not the whole stream.
+    openStream(body, callOptions) {
+      // The exchange's timer guards the wait for the headers, not the whole stream (that is the
+      // stream deadlines' job).
       const json = JSON.stringify(body);
-      const response = await exchange(async (signal) => {
-        const res = await http.post('chat/completions', json, signal);
-        await failIfNotOk(res);
-        return res;
-      }, callOptions);
-      return readUpstreamStream({
-        body: response.body,
-        signal: callOptions?.signal,
-        idleTimeoutMs: options.streamIdleTimeoutMs,
-        maxDurationMs: options.streamMaxDurationMs,
-        now,
-      });
+      return exchange(
+        () => http.postStream('chat/completions', json, callOf(callOptions)),
+        callOptions,
+        (response) => {
+          if (!('body' in response)) throw streamExpected();
+          return readUpstreamStream({
+            body: response.body,
+            signal: callOptions?.signal,
+            idleTimeoutMs: options.streamIdleTimeoutMs,
+            maxDurationMs: options.streamMaxDurationMs,
+            now,
+          });
+        },
+      );
     },
 
     listModels(callOptions) {
-      return exchange(async (signal) => {
-        const response = await http.get('models', signal);
-        await failIfNotOk(response);
-        const list: unknown = await response.body.json();
-        if (!isModelList(list))
-          throw new GatewayError('upstream_bad_response', 'The upstream sent an invalid model list.');
-        return list;
-      }, callOptions);
+      return exchange(
+        () => http.getWhole('models', callOf(callOptions)),
+        callOptions,
+        (response) => parseModelList(textOf(response)),
+      );
     },
 
     close: () => http.close(),
   };
 }
+
+/** A 2xx answer that was read whole although a stream was asked for (cannot happen: a guard for the types). */
+const streamExpected = () =>
+  new GatewayError('upstream_bad_response', 'The upstream answer could not be read as a stream.');
 
 /** Parsed once for the gateway's decisions; the text is what the client gets, `from_cache` spliced in. */
 function parseAnswer(text: string): Answer {
@@ -160,6 +166,9 @@ function parseCompletion(text: string): ChatCompletion {
   return value as ChatCompletion;
 }
 
-function isModelList(value: unknown): value is ModelList {
-  return typeof value === 'object' && value !== null && Array.isArray((value as { data?: unknown }).data);
+function parseModelList(text: string): ModelList {
+  const list: unknown = JSON.parse(text);
+  if (typeof list !== 'object' || list === null || !Array.isArray((list as { data?: unknown }).data))
+    throw new GatewayError('upstream_bad_response', 'The upstream sent an invalid model list.');
+  return list as ModelList;
 }

@@ -1,21 +1,26 @@
-// The upstream's HTTP transport: undici's request() on a keep-alive connection pool, bodies as Node streams.
+// The upstream's HTTP transport on a keep-alive connection pool: answers read whole, or a stream's body pushed as it arrives.
 import { Agent, type Dispatcher } from 'undici';
-import type { HeaderReader } from '../resilience/retry-after.js';
-import type { UpstreamAnswer } from './upstream-errors.js';
+import {
+  dispatchStream,
+  dispatchWhole,
+  type ExchangeCall,
+  type StreamResponse,
+  type WholeResponse,
+} from './upstream-exchange.js';
 
 /**
- * Why undici's request() and not fetch (or ky, which runs on fetch): measured on this project's
+ * Why undici's dispatch() and not fetch (or ky, which runs on fetch): measured on this project's
  * 2-core machine against the simulator, client CPU per call was ~95 µs with request() and 390–670 µs
- * with Node's fetch, undici's fetch, or ky on either (see the README's Performance section).
+ * with Node's fetch, undici's fetch, or ky on either (see the README's Performance section); our own
+ * handler (upstream-exchange.ts) costs less again than request().
  */
-export interface UpstreamHttpResponse extends UpstreamAnswer {
-  /** The body as it arrives; destroying it closes the connection. */
-  body: Dispatcher.ResponseData['body'];
-}
-
 export interface UpstreamHttp {
-  post(path: string, json: string, signal: AbortSignal): Promise<UpstreamHttpResponse>;
-  get(path: string, signal: AbortSignal): Promise<UpstreamHttpResponse>;
+  /** A POST whose answer is read whole (a JSON completion). */
+  postWhole(path: string, json: string, call: ExchangeCall): Promise<WholeResponse>;
+  /** A GET read whole (the model list). */
+  getWhole(path: string, call: ExchangeCall): Promise<WholeResponse>;
+  /** A POST whose 2xx body is pushed as it arrives (a stream); an error status is read whole. */
+  postStream(path: string, json: string, call: ExchangeCall): Promise<StreamResponse | WholeResponse>;
   /** Closes the pool's idle connections and refuses new calls. */
   close(): Promise<void>;
 }
@@ -30,35 +35,6 @@ export interface UpstreamHttpOptions {
   keepAliveMs?: number;
   /** Sent on every call (e.g. OpenRouter's X-Title); the gateway's own headers win a clash. */
   headers?: Readonly<Record<string, string>> | undefined;
-}
-
-function ignore(): void {}
-
-/** Only the start of an error body is read: it is for a message, and must not be unbounded. */
-const MAX_ERROR_BODY_BYTES = 64 * 1024;
-
-function headerReader(headers: Dispatcher.ResponseData['headers']): HeaderReader {
-  return {
-    get: (name) => {
-      const value = headers[name.toLowerCase()];
-      if (value === undefined) return null;
-      return Array.isArray(value) ? value.join(', ') : value;
-    },
-  };
-}
-
-async function boundedText(body: Dispatcher.ResponseData['body']): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    chunks.push(chunk);
-    size += chunk.length;
-    if (size >= MAX_ERROR_BODY_BYTES) {
-      body.destroy();
-      break;
-    }
-  }
-  return Buffer.concat(chunks).toString('utf8').slice(0, MAX_ERROR_BODY_BYTES);
 }
 
 export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
@@ -85,35 +61,20 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
   };
   const getHeaders = { ...extra, accept: 'application/json', ...authorization };
 
-  async function send(
-    { method, path, body }: { method: 'GET' | 'POST'; path: string; body: string | undefined },
-    signal: AbortSignal,
-  ): Promise<UpstreamHttpResponse> {
-    const response = await dispatcher.request({
-      origin,
-      path: `${prefix}/${path}`,
-      method,
-      headers: body === undefined ? getHeaders : jsonHeaders,
-      ...(body === undefined ? {} : { body }),
-      signal,
-      headersTimeout: 0,
-      bodyTimeout: 0,
-    });
-    // Read errors reach whoever reads the body; one that comes after the reader let go (a body
-    // destroyed to close the connection emits UND_ERR_ABORTED) must not be an unhandled 'error'
-    // event, which would end the process.
-    response.body.on('error', ignore);
-    return {
-      status: response.statusCode,
-      headers: headerReader(response.headers),
-      body: response.body,
-      text: () => boundedText(response.body),
-    };
-  }
+  const request = (path: string, body: string | undefined): Dispatcher.DispatchOptions => ({
+    origin,
+    path: `${prefix}/${path}`,
+    method: body === undefined ? 'GET' : 'POST',
+    headers: body === undefined ? getHeaders : jsonHeaders,
+    body: body ?? null,
+    headersTimeout: 0,
+    bodyTimeout: 0,
+  });
 
   return {
-    post: (path, json, signal) => send({ method: 'POST', path, body: json }, signal),
-    get: (path, signal) => send({ method: 'GET', path, body: undefined }, signal),
+    postWhole: (path, json, call) => dispatchWhole(dispatcher, request(path, json), call),
+    getWhole: (path, call) => dispatchWhole(dispatcher, request(path, undefined), call),
+    postStream: (path, json, call) => dispatchStream(dispatcher, request(path, json), call),
     close: async () => {
       if (owned) await dispatcher.close();
     },

@@ -1,11 +1,12 @@
 // Reads an upstream SSE body push-style: socket bytes → SSE events → typed chunks handed to one sink, no promise per chunk.
-import { clientClosedError, GatewayError, isGatewayError } from '@llm-gateway/contracts';
-import type { Dispatcher } from 'undici';
+import { clientClosedError, GatewayError } from '@llm-gateway/contracts';
+import type { CallSignal } from '../signal/call-signal.js';
 import { decodeChunkEvent } from '../sse/chunk-decoder.js';
 import { SseEvents } from '../sse/sse-events.js';
 import type { StreamEvent, StreamSink, StreamSource } from '../stream/stream-event.js';
 import { type StreamDeadlines, startStreamDeadlines } from './stream-deadlines.js';
 import { errorFromThrown } from './upstream-errors.js';
+import type { PushBody } from './upstream-exchange.js';
 
 /** An open upstream stream. `first()` is asked once, before `start()`, which delivers the rest. */
 export interface UpstreamStream extends StreamSource {
@@ -14,9 +15,9 @@ export interface UpstreamStream extends StreamSource {
 }
 
 export interface UpstreamStreamOptions {
-  body: Dispatcher.ResponseData['body'];
+  body: PushBody;
   /** The caller's signal: aborting it ends the stream with `client_closed_request` and closes the socket. */
-  signal: AbortSignal | undefined;
+  signal: CallSignal | undefined;
   idleTimeoutMs: number | undefined;
   maxDurationMs: number | undefined;
   now: () => number;
@@ -28,10 +29,13 @@ const DRAIN_LIMIT_BYTES = 64 * 1024;
 const cutShort = () =>
   new GatewayError('upstream_bad_response', 'The upstream stream ended before it was complete.');
 
-function deadlinesFor(options: UpstreamStreamOptions): StreamDeadlines | undefined {
+function deadlinesFor(
+  options: UpstreamStreamOptions,
+  onExpire: (error: GatewayError) => void,
+): StreamDeadlines | undefined {
   const { idleTimeoutMs, maxDurationMs, now } = options;
   if (idleTimeoutMs === undefined && maxDurationMs === undefined) return undefined;
-  return startStreamDeadlines({ idleTimeoutMs, maxDurationMs, now });
+  return startStreamDeadlines({ idleTimeoutMs, maxDurationMs, now, onExpire });
 }
 
 /**
@@ -41,7 +45,7 @@ function deadlinesFor(options: UpstreamStreamOptions): StreamDeadlines | undefin
  */
 export function readUpstreamStream(options: UpstreamStreamOptions): UpstreamStream {
   const { body, signal } = options;
-  const deadlines = deadlinesFor(options);
+  const deadlines = deadlinesFor(options, (error) => finish(error));
   const parser = new SseEvents();
   const pending: StreamEvent[] = [];
   let sink: StreamSink | undefined;
@@ -56,11 +60,6 @@ export function readUpstreamStream(options: UpstreamStreamOptions): UpstreamStre
   function cleanUp(): void {
     deadlines?.dispose();
     signal?.removeEventListener('abort', onAbort);
-    deadlines?.signal.removeEventListener('abort', onDeadline);
-    body.off('data', onData);
-    body.off('end', onEnd);
-    body.off('error', onError);
-    body.off('close', onClose);
   }
 
   /** Ends reading once; the sink hears of it when the events before it are delivered. */
@@ -68,7 +67,7 @@ export function readUpstreamStream(options: UpstreamStreamOptions): UpstreamStre
     if (outcome !== undefined) return;
     outcome = { error };
     cleanUp();
-    if (complete && error === undefined) body.dump({ limit: DRAIN_LIMIT_BYTES }).catch(() => undefined);
+    if (complete && error === undefined) body.drain(DRAIN_LIMIT_BYTES);
     else body.destroy();
     if (firstWaiter) {
       const waiter = firstWaiter;
@@ -136,31 +135,13 @@ export function readUpstreamStream(options: UpstreamStreamOptions): UpstreamStre
     finish(errorFromThrown(error, false));
   }
 
-  function onClose(): void {
-    // Destroyed from below without an error event: the connection dropped.
-    finish(
-      complete
-        ? undefined
-        : errorFromThrown(Object.assign(new Error('closed'), { code: 'UND_ERR_SOCKET' }), false),
-    );
-  }
-
   function onAbort(): void {
     finish(clientClosedError());
   }
 
-  function onDeadline(): void {
-    const reason: unknown = deadlines?.signal.reason;
-    finish(isGatewayError(reason) ? reason : errorFromThrown(reason, true));
-  }
-
   signal?.addEventListener('abort', onAbort, { once: true });
-  deadlines?.signal.addEventListener('abort', onDeadline, { once: true });
-  body.on('data', onData);
-  body.on('end', onEnd);
-  body.on('error', onError);
-  body.on('close', onClose);
-  deadlines?.waiting();
+  body.read({ data: onData, end: onEnd, error: onError });
+  if (outcome === undefined) deadlines?.waiting();
   if (signal?.aborted) onAbort();
 
   return {
