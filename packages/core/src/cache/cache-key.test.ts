@@ -1,4 +1,5 @@
 // Tests for the cache key: canonical JSON (key order, whitespace), ignored fields, answer-changing fields.
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { CACHE_KEY_VERSION, cacheKey } from './cache-key.js';
 
@@ -52,6 +53,24 @@ describe('cacheKey', () => {
     const result = key(fullBody());
     expect(CACHE_KEY_VERSION).toBe('v1');
     expect(result).toMatch(new RegExp(`^${PREFIX}${CACHE_KEY_VERSION}:[0-9a-f]{64}$`));
+  });
+
+  it("hashes v1's canonical text exactly: sorted keys at every depth, JSON.stringify's rules otherwise", () => {
+    // Pinned: a change to this text is a new key format, which must bump CACHE_KEY_VERSION.
+    const body: Body = {
+      model: 'm',
+      stream: true,
+      messages: [{ role: 'user', content: 'Grüße "du" \n' }],
+      logit_bias: { '10': 1, '9': -1 },
+      stop: ['a', undefined, 2, null],
+      tools: [{ type: 'function', function: { name: 'f', parameters: {} } }],
+      n: undefined,
+    };
+    const canonical =
+      '{"logit_bias":{"10":1,"9":-1},"messages":[{"content":"Grüße \\"du\\" \\n","role":"user"}],' +
+      '"model":"m","stop":["a",null,2,null],"tools":[{"function":{"name":"f","parameters":{}},"type":"function"}]}';
+    const digest = createHash('sha256').update(canonical).digest('hex');
+    expect(key(body)).toBe(`${PREFIX}v1:${digest}`);
   });
 
   it('changes only the prefix part for another prefix', () => {

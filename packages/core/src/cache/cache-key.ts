@@ -43,22 +43,33 @@ export function cacheKey(body: Record<string, unknown> & { model: string }, pref
   return `${prefix}${CACHE_KEY_VERSION}:${digest}`;
 }
 
-/** JSON with object keys sorted at every depth and no whitespace; otherwise JSON.stringify's rules. */
+/**
+ * JSON with object keys sorted at every depth and no whitespace; otherwise JSON.stringify's rules.
+ * Built by appending to one string (no arrays and joins): this runs on every request.
+ */
 function canonicalJson(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
   if (Array.isArray(value)) {
-    // As in JSON.stringify, an array slot that JSON cannot hold becomes null.
-    return `[${value.map((item) => (isOmitted(item) ? 'null' : canonicalJson(item))).join(',')}]`;
+    let out = '[';
+    for (let i = 0; i < value.length; i += 1) {
+      if (i > 0) out += ',';
+      const item: unknown = value[i];
+      // As in JSON.stringify, an array slot that JSON cannot hold becomes null.
+      out += isOmitted(item) ? 'null' : canonicalJson(item);
+    }
+    return `${out}]`;
   }
   if (value !== null && typeof value === 'object') {
     const record = value as Record<string, unknown>;
-    const members: string[] = [];
+    let out = '{';
     for (const field of Object.keys(record).sort()) {
       const member = record[field];
       // As in JSON.stringify, such a property is dropped: `{ a: undefined }` hashes like `{}`.
       if (isOmitted(member)) continue;
-      members.push(`${JSON.stringify(field)}:${canonicalJson(member)}`);
+      if (out.length > 1) out += ',';
+      out += `${JSON.stringify(field)}:${canonicalJson(member)}`;
     }
-    return `{${members.join(',')}}`;
+    return `${out}}`;
   }
   return JSON.stringify(value) ?? 'null';
 }
