@@ -39,8 +39,8 @@ export class CallAbort implements CallSignal {
 
   addEventListener(_type: 'abort', listener: () => void): void {
     if (this.#aborted) return;
-    const listeners = (this.#listeners ??= []);
-    if (!listeners.includes(listener)) listeners.push(listener);
+    if (this.#listeners === undefined) this.#listeners = [listener];
+    else if (!this.#listeners.includes(listener)) this.#listeners.push(listener);
   }
 
   removeEventListener(_type: 'abort', listener: () => void): void {
