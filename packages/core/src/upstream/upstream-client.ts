@@ -3,7 +3,7 @@ import { type ChatCompletion, clientClosedError, GatewayError, type ModelList } 
 import type { Dispatcher } from 'undici';
 import { type Answer, serializeAnswer, spliceFromCache } from '../completion/answer-text.js';
 import type { CallSignal } from '../signal/call-signal.js';
-import { errorFromResponse, errorFromThrown, type UpstreamAnswer } from './upstream-errors.js';
+import { errorFromResponse, errorFromThrown } from './upstream-errors.js';
 import { DeadlinePassed, type StreamResponse, type WholeResponse } from './upstream-exchange.js';
 import { createUpstreamHttp } from './upstream-http.js';
 import { readUpstreamStream, type UpstreamStream } from './upstream-stream.js';
@@ -72,9 +72,9 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   ): Promise<T> {
     try {
       const response = await send();
-      if (!('body' in response)) {
-        const { text } = response;
-        await failIfNotOk({ status: response.status, headers: response.headers, text: async () => text });
+      if (!('body' in response) && !isOk(response.status)) {
+        const { status, headers, text } = response;
+        throw await errorFromResponse({ status, headers, text: async () => text }, { secrets, nowMs: now() });
       }
       return read(response);
     } catch (error) {
@@ -88,11 +88,6 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     signal: callOptions?.signal,
     timeoutMs: options.timeoutMs,
   });
-
-  async function failIfNotOk(response: UpstreamAnswer): Promise<void> {
-    if (response.status >= 200 && response.status < 300) return;
-    throw await errorFromResponse(response, { secrets, nowMs: now() });
-  }
 
   return {
     complete(body, callOptions) {
@@ -136,6 +131,8 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     close: () => http.close(),
   };
 }
+
+const isOk = (status: number) => status >= 200 && status < 300;
 
 /** A 2xx answer that was read whole although a stream was asked for (cannot happen: a guard for the types). */
 const streamExpected = () =>

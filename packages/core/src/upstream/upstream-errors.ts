@@ -2,7 +2,8 @@
 import { GatewayError, isGatewayError } from '@llm-gateway/contracts';
 import { type HeaderReader, parseRetryAfterMs } from '../resilience/retry-after.js';
 
-const MAX_ERROR_BODY = 64 * 1024;
+/** Only the start of an error body is read: it is for a message, and must not be unbounded. */
+export const MAX_ERROR_BODY_BYTES = 64 * 1024;
 
 /** Removes anything that looks like an API key from an upstream message before a client sees it. */
 export function scrubSecrets(message: string, secrets: readonly string[]): string {
@@ -134,7 +135,7 @@ export function errorFromThrown(error: unknown, timedOut: boolean): GatewayError
 async function readBounded(response: UpstreamAnswer): Promise<string> {
   try {
     const text = await response.text();
-    return text.length > MAX_ERROR_BODY ? text.slice(0, MAX_ERROR_BODY) : text;
+    return text.length > MAX_ERROR_BODY_BYTES ? text.slice(0, MAX_ERROR_BODY_BYTES) : text;
   } catch {
     return '';
   }

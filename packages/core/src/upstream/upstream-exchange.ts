@@ -2,6 +2,7 @@
 import type { Dispatcher } from 'undici';
 import type { HeaderReader } from '../resilience/retry-after.js';
 import type { CallSignal } from '../signal/call-signal.js';
+import { MAX_ERROR_BODY_BYTES } from './upstream-errors.js';
 
 /**
  * Why a handler and not undici's request(): request() makes a Node Readable for every body and takes
@@ -47,9 +48,6 @@ export interface ExchangeCall {
   /** The longest wait for the whole answer, or for a stream's headers; then it fails with `DeadlinePassed`. */
   timeoutMs: number;
 }
-
-/** Only the start of an error body is read: it is for a message, and must not be unbounded. */
-export const MAX_ERROR_BODY_BYTES = 64 * 1024;
 
 /** The reason an exchange failed when its `timeoutMs` ran out (see `errorFromThrown`'s `timedOut`). */
 export class DeadlinePassed extends Error {
