@@ -30,6 +30,20 @@ describe('CallAbort', () => {
     expect(abort.reason).toBeInstanceOf(DOMException);
   });
 
+  it('as a long-lived signal (the shutdown drain), keeps the order of many listeners as calls come and go', () => {
+    const abort = new CallAbort();
+    const heard: number[] = [];
+    const listeners = Array.from({ length: 1000 }, (_, call) => () => heard.push(call));
+    for (const listener of listeners) abort.addEventListener('abort', listener);
+    // Every call but each hundredth ends before the abort and removes its listener.
+    listeners.forEach((listener, call) => {
+      if (call % 100 !== 0) abort.removeEventListener('abort', listener);
+    });
+    abort.addEventListener('abort', listeners[5] as () => void);
+    abort.abort();
+    expect(heard).toEqual([0, 100, 200, 300, 400, 500, 600, 700, 800, 900, 5]);
+  });
+
   it('runs the other listeners when one throws, and reports the error instead of swallowing it', async () => {
     const abort = new CallAbort();
     const calls: string[] = [];

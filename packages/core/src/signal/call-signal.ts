@@ -22,7 +22,9 @@ export interface CallSignal {
 export class CallAbort implements CallSignal {
   #aborted = false;
   #reason: unknown;
-  #listeners: Array<() => void> | undefined;
+  // A Set: ordered, one entry per listener, and O(1) removal, which a long-lived signal with many
+  // listeners (the shutdown drain, one per open call) needs; an array's indexOf was O(open calls).
+  #listeners: Set<() => void> | undefined;
 
   get aborted(): boolean {
     return this.#aborted;
@@ -39,15 +41,12 @@ export class CallAbort implements CallSignal {
 
   addEventListener(_type: 'abort', listener: () => void): void {
     if (this.#aborted) return;
-    if (this.#listeners === undefined) this.#listeners = [listener];
-    else if (!this.#listeners.includes(listener)) this.#listeners.push(listener);
+    this.#listeners ??= new Set();
+    this.#listeners.add(listener);
   }
 
   removeEventListener(_type: 'abort', listener: () => void): void {
-    const listeners = this.#listeners;
-    if (listeners === undefined) return;
-    const at = listeners.indexOf(listener);
-    if (at >= 0) listeners.splice(at, 1);
+    this.#listeners?.delete(listener);
   }
 
   abort(reason: unknown = new DOMException('This operation was aborted', 'AbortError')): void {
