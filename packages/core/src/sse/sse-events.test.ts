@@ -65,6 +65,12 @@ describe('SseEvents on line ends, splits and fields', () => {
     });
   });
 
+  it('strips one byte order mark at the start of the stream, even split across chunks, and no other', () => {
+    const bytes = encoder.encode('\uFEFFdata: a\n\ndata: \uFEFFb\n\n');
+    expect(dataOf([bytes])).toEqual(['a', '\uFEFFb']);
+    expect(dataOf([bytes.subarray(0, 1), bytes.subarray(1, 2), bytes.subarray(2)])).toEqual(['a', '\uFEFFb']);
+  });
+
   it('returns every event of a chunk that holds several', () => {
     expect(dataOf([encoder.encode('data: a\n\ndata: b\n\n: c\n\ndata: d\n\n')])).toEqual(['a', 'b', 'd']);
   });
