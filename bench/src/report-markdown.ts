@@ -116,10 +116,13 @@ function memorySection(memory: NonNullable<BenchResults['memory']>): string {
           count(n),
         ]),
         ['upstream streams still open 5 s after the clients left', count(held.upstreamStillOpen)],
-        [`RSS after ${count(growth.warmupRequests)} warm-up requests`, mb(growth.rssAfterWarmupMb)],
         [
-          `RSS after ${count(growth.requests)} more requests`,
-          `${mb(growth.rssAfterMb)} (${pct(growth.growthPct)})`,
+          `RSS over the last ${count(growth.windowRequests)} of ${count(growth.warmupRequests)} warm-up requests (V8 heap at their end)`,
+          `${mb(growth.rssAfterWarmupMb)} (${mb(growth.heapAfterWarmupMb)})`,
+        ],
+        [
+          `RSS over the last ${count(growth.windowRequests)} of ${count(growth.requests)} more requests (V8 heap)`,
+          `${mb(growth.rssAfterMb)} (${pct(growth.growthPct)}) (${mb(growth.heapAfterMb)})`,
         ],
         ['throughput during those requests', `${count(growth.rps)} req/s, ${problems(growth)} errors`],
       ],

@@ -152,9 +152,14 @@ export interface MemoryScenario {
     warmupRequests: number;
     requests: number;
     plannedRequests: number;
+    /** The last requests of each phase over which RSS was sampled (each reading is their median). */
+    windowRequests: number;
     rssAfterWarmupMb: number;
     rssAfterMb: number;
     growthPct: number;
+    /** The gateway's V8 heap (total reserved) at the same two readings, in MiB; NaN when unknown. */
+    heapAfterWarmupMb: number;
+    heapAfterMb: number;
     rps: number;
     non2xx: number;
     errors: number;

@@ -1,11 +1,12 @@
 // Scenario (e): a fresh gateway's RSS with many streams held open, and its RSS growth over many requests.
 import type { BenchPlan } from '../bench-plan.js';
 import { uniqueChatBody } from '../chat-bodies.js';
+import { readGatewayHeap } from '../gateway-heap.js';
 import { say } from '../log.js';
 import { median } from '../percentiles.js';
 import { readRssMb } from '../proc-rss.js';
 import type { MemoryScenario } from '../result-types.js';
-import { runThroughput } from '../run-autocannon.js';
+import { runThroughput, type ThroughputRun } from '../run-autocannon.js';
 import { sleep } from '../sleep.js';
 import type { Stack } from '../stack.js';
 import { startGateway } from '../start-gateway.js';
@@ -16,6 +17,28 @@ import { holdStreams } from '../stream-load.js';
 const HOLD_CHUNK_DELAY_MS = 1_000;
 const HOLD_CHUNKS = 60;
 const HOLD_OPEN_TIMEOUT_MS = 30_000;
+
+/** RSS read every 100 ms while `work` runs. */
+async function sampleRss<T>(pid: number, work: () => Promise<T>): Promise<{ result: T; samples: number[] }> {
+  const samples: number[] = [readRssMb(pid)];
+  const timer = setInterval(() => samples.push(readRssMb(pid)), 100);
+  try {
+    return { result: await work(), samples };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** Two consecutive runs counted as one phase (rate: the second's, which is the sampled one). */
+function joined(lead: ThroughputRun, last: ThroughputRun): ThroughputRun {
+  return {
+    ...last,
+    ok: lead.ok + last.ok,
+    non2xx: lead.non2xx + last.non2xx,
+    errors: lead.errors + last.errors,
+    durationS: lead.durationS + last.durationS,
+  };
+}
 
 /** RSS settles for a moment after load stops; take the median of a few readings. */
 async function settledRssMb(pid: number): Promise<number> {
@@ -86,25 +109,36 @@ export async function runMemoryScenario(plan: BenchPlan, stack: Stack): Promise<
     }
 
     const body = () => uniqueChatBody(false);
-    const warm = await runThroughput({
-      baseUrl: gateway.url,
-      connections: plan.connections,
-      amount: plan.growthWarmupRequests,
-      maxDurationS: plan.growthMaxS,
-      body,
-    });
-    const rssAfterWarmupMb = await settledRssMb(pid);
-    say(`(e) RSS after ${warm.ok} warm-up requests: ${rssAfterWarmupMb.toFixed(1)} MB`);
-    const run = await runThroughput({
-      baseUrl: gateway.url,
-      connections: plan.connections,
-      amount: plan.growthRequests,
-      maxDurationS: plan.growthMaxS,
-      body,
-    });
-    const rssAfterMb = await settledRssMb(pid);
+    const serve = (amount: number) =>
+      runThroughput({
+        baseUrl: gateway.url,
+        connections: plan.connections,
+        amount,
+        maxDurationS: plan.growthMaxS,
+        body,
+      });
+    const window = plan.growthWindowRequests;
+    // Each reading is the median RSS over the last `window` requests of its phase: one snapshot lands
+    // anywhere in a GC cycle (±15% between runs), the median of ~100 does not.
+    const warmLead = await serve(plan.growthWarmupRequests - window);
+    const warmWindow = await sampleRss(pid, () => serve(window));
+    const rssAfterWarmupMb = median(warmWindow.samples);
+    const heapAfterWarmup = await readGatewayHeap(gateway.url);
+    const warm = joined(warmLead, warmWindow.result);
+    say(
+      `(e) RSS over the last ${window} of ${warm.ok} warm-up requests: ${rssAfterWarmupMb.toFixed(1)} MB ` +
+        `(V8 heap ${heapAfterWarmup.totalMb.toFixed(1)} MB, ${heapAfterWarmup.usedMb.toFixed(1)} MB used)`,
+    );
+    const runLead = await serve(plan.growthRequests - window);
+    const runWindow = await sampleRss(pid, () => serve(window));
+    const rssAfterMb = median(runWindow.samples);
+    const heapAfter = await readGatewayHeap(gateway.url);
+    const run = joined(runLead, runWindow.result);
     const growthPct = ((rssAfterMb - rssAfterWarmupMb) / rssAfterWarmupMb) * 100;
-    say(`(e) RSS after ${run.ok} more: ${rssAfterMb.toFixed(1)} MB (${growthPct.toFixed(1)}%)`);
+    say(
+      `(e) RSS over the last ${window} of ${run.ok} more: ${rssAfterMb.toFixed(1)} MB (${growthPct.toFixed(1)}%; ` +
+        `V8 heap ${heapAfter.totalMb.toFixed(1)} MB, ${heapAfter.usedMb.toFixed(1)} MB used)`,
+    );
     return {
       idleRssMb,
       held,
@@ -112,9 +146,12 @@ export async function runMemoryScenario(plan: BenchPlan, stack: Stack): Promise<
         warmupRequests: warm.ok,
         requests: run.ok,
         plannedRequests: plan.growthRequests,
+        windowRequests: window,
         rssAfterWarmupMb,
         rssAfterMb,
         growthPct,
+        heapAfterWarmupMb: heapAfterWarmup.totalMb,
+        heapAfterMb: heapAfter.totalMb,
         rps: run.rps,
         non2xx: warm.non2xx + run.non2xx,
         errors: warm.errors + run.errors,
