@@ -109,19 +109,20 @@ export async function runMemoryScenario(plan: BenchPlan, stack: Stack): Promise<
     }
 
     const body = () => uniqueChatBody(false);
-    const serve = (amount: number) =>
+    // A phase is served in two runs (the lead, then the sampled window); together they keep its time cap.
+    const serve = (amount: number, phase: number) =>
       runThroughput({
         baseUrl: gateway.url,
         connections: plan.connections,
         amount,
-        maxDurationS: plan.growthMaxS,
+        maxDurationS: (plan.growthMaxS * amount) / phase,
         body,
       });
     const window = plan.growthWindowRequests;
     // Each reading is the median RSS over the last `window` requests of its phase: one snapshot lands
     // anywhere in a GC cycle (±15% between runs), the median of ~100 does not.
-    const warmLead = await serve(plan.growthWarmupRequests - window);
-    const warmWindow = await sampleRss(pid, () => serve(window));
+    const warmLead = await serve(plan.growthWarmupRequests - window, plan.growthWarmupRequests);
+    const warmWindow = await sampleRss(pid, () => serve(window, plan.growthWarmupRequests));
     const rssAfterWarmupMb = median(warmWindow.samples);
     const heapAfterWarmup = await readGatewayHeap(gateway.url);
     const warm = joined(warmLead, warmWindow.result);
@@ -129,8 +130,8 @@ export async function runMemoryScenario(plan: BenchPlan, stack: Stack): Promise<
       `(e) RSS over the last ${window} of ${warm.ok} warm-up requests: ${rssAfterWarmupMb.toFixed(1)} MB ` +
         `(V8 heap ${heapAfterWarmup.totalMb.toFixed(1)} MB, ${heapAfterWarmup.usedMb.toFixed(1)} MB used)`,
     );
-    const runLead = await serve(plan.growthRequests - window);
-    const runWindow = await sampleRss(pid, () => serve(window));
+    const runLead = await serve(plan.growthRequests - window, plan.growthRequests);
+    const runWindow = await sampleRss(pid, () => serve(window, plan.growthRequests));
     const rssAfterMb = median(runWindow.samples);
     const heapAfter = await readGatewayHeap(gateway.url);
     const run = joined(runLead, runWindow.result);
