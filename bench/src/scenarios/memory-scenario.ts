@@ -29,14 +29,17 @@ async function sampleRss<T>(pid: number, work: () => Promise<T>): Promise<{ resu
   }
 }
 
-/** Two consecutive runs counted as one phase (rate: the second's, which is the sampled one). */
+/** Two consecutive runs counted as one phase: counts added, the rate over both (latencies: the second's). */
 function joined(lead: ThroughputRun, last: ThroughputRun): ThroughputRun {
+  const ok = lead.ok + last.ok;
+  const durationS = lead.durationS + last.durationS;
   return {
     ...last,
-    ok: lead.ok + last.ok,
+    ok,
+    rps: durationS > 0 ? ok / durationS : last.rps,
     non2xx: lead.non2xx + last.non2xx,
     errors: lead.errors + last.errors,
-    durationS: lead.durationS + last.durationS,
+    durationS,
   };
 }
 
