@@ -201,7 +201,9 @@ export function createFetcher({ call, retry, emit, now }: FetcherOptions): Fetch
       // Held until the stream ends, however it ends; a caller that goes away frees it at once.
       const release = outcome.release;
       signal?.addEventListener('abort', release, { once: true });
-      let { permit } = opened;
+      // Taken apart: the first event (its parsed chunk) must not stay alive as long as the stream.
+      let { permit, first } = opened;
+      const upstream = opened.stream;
       let awaitingFirstToken = true;
       let finished = false;
       const finish = () => {
@@ -224,8 +226,10 @@ export function createFetcher({ call, retry, emit, now }: FetcherOptions): Fetch
       };
       const source: StreamSource = {
         start(sink) {
-          if (opened.first) sink.event(fresh(opened.first));
-          opened.stream.start({
+          const event = first;
+          first = undefined;
+          if (event) sink.event(fresh(event));
+          upstream.start({
             event: (event) => sink.event(fresh(event)),
             end() {
               permit?.success();
@@ -243,15 +247,15 @@ export function createFetcher({ call, retry, emit, now }: FetcherOptions): Fetch
             },
           });
         },
-        pause: () => opened.stream.pause(),
-        resume: () => opened.stream.resume(),
+        pause: () => upstream.pause(),
+        resume: () => upstream.resume(),
         close() {
           if (finished) return;
           // The consumer stopped reading: that says nothing about the upstream.
           permit?.release();
           permit = undefined;
           finish();
-          opened.stream.close();
+          upstream.close();
         },
       };
       return { source, served };

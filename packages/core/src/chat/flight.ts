@@ -17,18 +17,16 @@ interface Subscriber {
 }
 
 /**
- * An event as the flight keeps it for late joiners: its text only, the parsed chunk dropped once it
- * has been folded and relayed (parsed chunks kept for a whole stream were much of the GC work per
- * chunk). A late joiner that reads `chunk` (tRPC) parses the text again, once.
+ * A recorded event replayed to a late joiner. The flight keeps only the events' texts (an object per
+ * event kept for a whole stream is live data every young-generation GC copies, times every open
+ * stream); a late joiner that reads `chunk` (tRPC) parses the text again, once.
  */
 class RecordedEvent implements StreamEvent {
   readonly text: string;
-  readonly usage: boolean;
   #chunk: ChatCompletionChunk | undefined;
 
-  constructor(event: StreamEvent) {
-    this.text = event.text;
-    this.usage = isUsageChunk(event.chunk);
+  constructor(text: string) {
+    this.text = text;
   }
 
   get chunk(): ChatCompletionChunk {
@@ -77,7 +75,10 @@ export class Flight {
   /** Who answered (known once the call opened): a follower reports the same upstream. */
   served: Served | undefined;
   readonly #controller = new CallAbort();
-  readonly #events: RecordedEvent[] = [];
+  /** The text of every event so far, for late joiners. */
+  readonly #events: string[] = [];
+  /** Positions in #events of usage chunks (skipped for a joiner that did not ask for usage). */
+  readonly #usageEvents: number[] = [];
   readonly #assembler = new ChunkAssembler();
   readonly #subscribers = new Set<Subscriber>();
   #listeners = 0;
@@ -131,7 +132,8 @@ export class Flight {
   /** Where the upstream's events arrive: recorded, folded, and passed on to every subscriber. */
   readonly #sink: StreamSink = {
     event: (event) => {
-      this.#events.push(new RecordedEvent(event));
+      if (isUsageChunk(event.chunk)) this.#usageEvents.push(this.#events.length);
+      this.#events.push(event.text);
       this.#assembler.push(event.chunk);
       if (this.#events.length === 1) this.#markOpened?.();
       for (const subscriber of this.#subscribers) deliver(subscriber, event);
@@ -172,7 +174,7 @@ export class Flight {
   /** Characters of text relayed so far, for the estimate of a stream cut short (parses the recorded events again). */
   outputChars(): number {
     let chars = 0;
-    for (const event of this.#events) chars += deltaChars(event.chunk);
+    for (const text of this.#events) chars += deltaChars(JSON.parse(text) as ChatCompletionChunk);
     return chars;
   }
 
@@ -208,7 +210,11 @@ export class Flight {
     return {
       start: (sink) => {
         const own = { sink, includeUsage };
-        for (const event of this.#events) if (includeUsage || !event.usage) sink.event(event);
+        const events = this.#events;
+        for (let at = 0; at < events.length; at += 1) {
+          if (includeUsage || !this.#usageEvents.includes(at))
+            sink.event(new RecordedEvent(events[at] as string));
+        }
         const settled = this.#settled;
         if (settled === undefined) {
           subscriber = own;

@@ -209,6 +209,33 @@ describe('ChunkAssembler', () => {
     expect(assembler.result()?.choices.map((c) => c.message.content)).toEqual(['a', 'b']);
   });
 
+  it('joins every string field piece by piece, in the order the fields first came; a non-string value replaces them', () => {
+    const assembler = new ChunkAssembler();
+    const push = (delta: Record<string, unknown>, finish: string | null = null) =>
+      assembler.push(chunk([{ index: 0, delta, finish_reason: finish }]));
+    push({ role: 'assistant', reasoning_content: 'Thin', content: '' });
+    push({ reasoning_content: 'k' });
+    push({ reasoning_content: 'ing' });
+    push({ content: 'A', note: 'x' });
+    push({ content: 'B', note: 'x2' });
+    push({ note: { kept: false } });
+    push({ note: 'y' });
+    push({ note: 'z', content: 'C' }, 'stop');
+    const message = assembler.result()?.choices[0]?.message;
+    expect(message).toEqual({
+      role: 'assistant',
+      content: 'ABC',
+      reasoning_content: 'Thinking',
+      note: 'yz',
+      refusal: null,
+    });
+    expect(Object.keys(message ?? {})).toEqual(['role', 'content', 'reasoning_content', 'note', 'refusal']);
+    // result() leaves the state as it was: asked again, or after more pieces, it is still exact.
+    expect(assembler.result()?.choices[0]?.message.content).toBe('ABC');
+    push({ content: 'D' }, 'stop');
+    expect(assembler.result()?.choices[0]?.message.content).toBe('ABCD');
+  });
+
   it('has no result for a stream of only a usage chunk', () => {
     expect(assemble([chunk([], { usage: null })])).toBeUndefined();
   });

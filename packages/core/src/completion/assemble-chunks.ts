@@ -18,6 +18,12 @@ interface ChoiceState {
   index: number;
   /** The message as folded so far: strings concatenated, arrays appended, other values last non-null. */
   message: Record<string, unknown>;
+  /**
+   * A string field's pieces once it has more than one, joined in `result()`: `before + value` per token
+   * kept a cons-string node per token alive for the whole stream, live data every young-generation GC
+   * copies again for every open stream. `message` keeps the first piece, so the fields keep their order.
+   */
+  pieces: Map<string, string[]> | undefined;
   /** A string `content` (even '') arrived, so '' is an answer and not the absence of one. */
   sawContent: boolean;
   toolCalls: Map<number, ChatCompletionToolCall>;
@@ -31,13 +37,29 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Folds one field of a delta into the message: the rule the stream/completion round trip rests on. */
-function foldField(message: Record<string, unknown>, key: string, value: unknown): void {
+/** Folds one field of a delta into the choice: the rule the stream/completion round trip rests on. */
+function foldField(state: ChoiceState, key: string, value: unknown): void {
   if (value === null || value === undefined) return;
+  const { message } = state;
   const before = message[key];
-  if (typeof value === 'string') message[key] = typeof before === 'string' ? before + value : value;
-  else if (Array.isArray(value)) message[key] = Array.isArray(before) ? appendAll(before, value) : [...value];
+  if (typeof value === 'string' && typeof before === 'string') {
+    state.pieces ??= new Map();
+    const pieces = state.pieces.get(key);
+    if (pieces === undefined) state.pieces.set(key, [before, value]);
+    else pieces.push(value);
+    return;
+  }
+  state.pieces?.delete(key);
+  if (Array.isArray(value)) message[key] = Array.isArray(before) ? appendAll(before, value) : [...value];
   else message[key] = value;
+}
+
+/** The folded message with every string field's pieces joined (the state itself is left as it is). */
+function joinedMessage(state: ChoiceState): Record<string, unknown> {
+  if (state.pieces === undefined) return state.message;
+  const message = { ...state.message };
+  for (const [key, pieces] of state.pieces) message[key] = pieces.join('');
+  return message;
 }
 
 /**
@@ -103,6 +125,7 @@ export class ChunkAssembler {
       state = {
         index: choice.index,
         message: {},
+        pieces: undefined,
         sawContent: false,
         toolCalls: new Map(),
         logprobs: null,
@@ -119,7 +142,7 @@ export class ChunkAssembler {
           if (Array.isArray(value)) for (const call of value) mergeToolCall(state.toolCalls, call);
         } else {
           if (key === 'content' && typeof value === 'string') state.sawContent = true;
-          foldField(state.message, key, value);
+          foldField(state, key, value);
         }
       }
     }
@@ -174,7 +197,7 @@ function toChoice(state: ChoiceState): ChatCompletionChoice {
     .sort(([a], [b]) => a - b)
     // Providers that omit `type` on deltas only ever stream function calls.
     .map(([, call]) => (call.type === '' ? { ...call, type: 'function' } : call));
-  const { content: folded, refusal, role: _role, ...rest } = state.message;
+  const { content: folded, refusal, role: _role, ...rest } = joinedMessage(state);
   const text = typeof folded === 'string' ? folded : '';
   // OpenAI sends content null for an answer that is only tool calls or a refusal; '' only when it said so.
   const hasRefusal = typeof refusal === 'string';

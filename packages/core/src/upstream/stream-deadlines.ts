@@ -32,65 +32,88 @@ function seconds(ms: number): string {
   return String(Number((ms / 1000).toFixed(3)));
 }
 
-export function startStreamDeadlines(options: StreamDeadlineOptions): StreamDeadlines {
-  const { idleTimeoutMs, maxDurationMs } = options;
-  const now = options.now ?? Date.now;
-  let expired: GatewayError | undefined;
-  let waitingSince: number | undefined;
-  let idleTimer: ReturnType<typeof setTimeout> | undefined;
-  let durationTimer: ReturnType<typeof setTimeout> | undefined;
+/**
+ * One object per open stream, its methods on the prototype: a closure per method was a dozen more
+ * objects alive for each stream, which every young-generation GC copies again while it runs.
+ */
+class Deadlines implements StreamDeadlines {
+  readonly #idleTimeoutMs: number | undefined;
+  readonly #now: () => number;
+  readonly #onExpire: (error: GatewayError) => void;
+  #expired: GatewayError | undefined;
+  #waitingSince: number | undefined;
+  #idleTimer: ReturnType<typeof setTimeout> | undefined;
+  #durationTimer: ReturnType<typeof setTimeout> | undefined;
 
-  function expire(message: string): void {
-    dispose();
-    expired = new GatewayError('upstream_timeout', message);
-    options.onExpire(expired);
+  constructor(options: StreamDeadlineOptions) {
+    this.#idleTimeoutMs = options.idleTimeoutMs;
+    this.#now = options.now ?? Date.now;
+    this.#onExpire = options.onExpire;
+    const { maxDurationMs } = options;
+    if (maxDurationMs !== undefined) {
+      this.#durationTimer = setTimeout(durationPassed, maxDurationMs, this, maxDurationMs);
+      this.#durationTimer.unref?.();
+    }
+  }
+
+  get expired(): GatewayError | undefined {
+    return this.#expired;
+  }
+
+  waiting(): void {
+    if (this.#idleTimeoutMs === undefined || this.#expired !== undefined) return;
+    this.#waitingSince = this.#now();
+    if (this.#idleTimer === undefined) this.#armIdle(this.#idleTimeoutMs);
+  }
+
+  received(): void {
+    this.#waitingSince = undefined;
+  }
+
+  dispose(): void {
+    this.#waitingSince = undefined;
+    clearTimeout(this.#idleTimer);
+    clearTimeout(this.#durationTimer);
+    this.#idleTimer = undefined;
+    this.#durationTimer = undefined;
+  }
+
+  expire(message: string): void {
+    this.dispose();
+    this.#expired = new GatewayError('upstream_timeout', message);
+    this.#onExpire(this.#expired);
   }
 
   // One timer per silence, not per chunk: the timer checks the clock when it fires and re-arms for
   // the time still left, so a fast stream costs one clock read per chunk.
-  function checkIdle(): void {
-    idleTimer = undefined;
-    if (idleTimeoutMs === undefined || waitingSince === undefined) return;
-    const silentMs = now() - waitingSince;
+  checkIdle(): void {
+    this.#idleTimer = undefined;
+    const idleTimeoutMs = this.#idleTimeoutMs;
+    const since = this.#waitingSince;
+    if (idleTimeoutMs === undefined || since === undefined) return;
+    const silentMs = this.#now() - since;
     if (silentMs >= idleTimeoutMs) {
-      expire(`The upstream sent nothing for ${seconds(idleTimeoutMs)} s mid-stream.`);
+      this.expire(`The upstream sent nothing for ${seconds(idleTimeoutMs)} s mid-stream.`);
       return;
     }
-    idleTimer = setTimeout(checkIdle, idleTimeoutMs - silentMs);
-    idleTimer.unref?.();
+    this.#armIdle(idleTimeoutMs - silentMs);
   }
 
-  function dispose(): void {
-    waitingSince = undefined;
-    clearTimeout(idleTimer);
-    clearTimeout(durationTimer);
-    idleTimer = undefined;
-    durationTimer = undefined;
+  #armIdle(ms: number): void {
+    // The watch is the timer's argument: no closure per timer.
+    this.#idleTimer = setTimeout(idlePassed, ms, this);
+    this.#idleTimer.unref?.();
   }
+}
 
-  if (maxDurationMs !== undefined) {
-    durationTimer = setTimeout(
-      () => expire(`The stream exceeded the gateway's maximum duration of ${seconds(maxDurationMs)} s.`),
-      maxDurationMs,
-    );
-    durationTimer.unref?.();
-  }
+function idlePassed(deadlines: Deadlines): void {
+  deadlines.checkIdle();
+}
 
-  return {
-    get expired() {
-      return expired;
-    },
-    waiting() {
-      if (idleTimeoutMs === undefined || expired !== undefined) return;
-      waitingSince = now();
-      if (idleTimer === undefined) {
-        idleTimer = setTimeout(checkIdle, idleTimeoutMs);
-        idleTimer.unref?.();
-      }
-    },
-    received() {
-      waitingSince = undefined;
-    },
-    dispose,
-  };
+function durationPassed(deadlines: Deadlines, maxDurationMs: number): void {
+  deadlines.expire(`The stream exceeded the gateway's maximum duration of ${seconds(maxDurationMs)} s.`);
+}
+
+export function startStreamDeadlines(options: StreamDeadlineOptions): StreamDeadlines {
+  return new Deadlines(options);
 }

@@ -76,6 +76,8 @@ export function rawHeaderReader(raw: readonly Buffer[]): HeaderReader {
 
 const isOk = (status: number) => status >= 200 && status < 300;
 
+const settledAlready = () => {};
+
 /**
  * undici's own handler interface (the newer onRequestStart/onResponse* one is unwrapped into this one
  * by every dispatcher). The promise settles exactly once: a timeout or the caller's abort rejects at
@@ -94,8 +96,10 @@ class ExchangeHandler implements Dispatcher.DispatchHandler, PushBody {
   #settled = false;
   readonly #timer: ReturnType<typeof setTimeout>;
   readonly #signal: CallSignal | undefined;
-  readonly #resolve: (response: WholeResponse | StreamResponse) => void;
-  readonly #reject: (error: unknown) => void;
+  // Dropped once used: the promise they settle holds its value, and a stream's handler lives as long
+  // as the stream (the response's header reader kept a Buffer per header alive with it).
+  #resolve: (response: WholeResponse | StreamResponse) => void;
+  #reject: (error: unknown) => void;
   readonly #onAbort = () => this.#cancel(new CallerLeft('The caller went away.'));
   // The pushed body's state (a streamed 2xx answer only).
   #body = false;
@@ -128,7 +132,9 @@ class ExchangeHandler implements Dispatcher.DispatchHandler, PushBody {
     this.#resumeSocket = resume;
     if (this.#streamed && isOk(status) && this.#settle()) {
       this.#body = true;
-      this.#resolve({ status, headers: rawHeaderReader(rawHeaders), body: this });
+      // Nothing reads a stream's headers after this: an open stream should not hold a Buffer per header.
+      this.#rawHeaders = [];
+      this.#succeed({ status, headers: rawHeaderReader(rawHeaders), body: this });
     }
     return true;
   }
@@ -152,7 +158,7 @@ class ExchangeHandler implements Dispatcher.DispatchHandler, PushBody {
 
   onError(error: Error): void {
     if (this.#body) this.#bodyFinished({ error });
-    else if (this.#settle()) this.#reject(this.#reason ?? error);
+    else if (this.#settle()) this.#fail(this.#reason ?? error);
   }
 
   // PushBody
@@ -224,7 +230,7 @@ class ExchangeHandler implements Dispatcher.DispatchHandler, PushBody {
   #complete(): void {
     if (!this.#settle()) return;
     const text = Buffer.concat(this.#chunks, this.#size).toString('utf8');
-    this.#resolve({
+    this.#succeed({
       status: this.#status,
       headers: rawHeaderReader(this.#rawHeaders),
       text:
@@ -238,7 +244,7 @@ class ExchangeHandler implements Dispatcher.DispatchHandler, PushBody {
     this.#reason = reason;
     if (!this.#settle()) return;
     this.#abort?.(reason);
-    this.#reject(reason);
+    this.#fail(reason);
   }
 
   /** True the first time only: clears the timer and the caller's listener. */
@@ -248,6 +254,20 @@ class ExchangeHandler implements Dispatcher.DispatchHandler, PushBody {
     clearTimeout(this.#timer);
     this.#signal?.removeEventListener('abort', this.#onAbort);
     return true;
+  }
+
+  #succeed(response: WholeResponse | StreamResponse): void {
+    const resolve = this.#resolve;
+    this.#resolve = settledAlready;
+    this.#reject = settledAlready;
+    resolve(response);
+  }
+
+  #fail(error: unknown): void {
+    const reject = this.#reject;
+    this.#resolve = settledAlready;
+    this.#reject = settledAlready;
+    reject(error);
   }
 }
 

@@ -6,7 +6,7 @@ import { SseEvents } from '../sse/sse-events.js';
 import type { StreamEvent, StreamSink, StreamSource } from '../stream/stream-event.js';
 import { type StreamDeadlines, startStreamDeadlines } from './stream-deadlines.js';
 import { errorFromThrown } from './upstream-errors.js';
-import type { PushBody } from './upstream-exchange.js';
+import type { PushBody, PushBodyReader } from './upstream-exchange.js';
 
 /** An open upstream stream. `first()` is asked once, before `start()`, which delivers the rest. */
 export interface UpstreamStream extends StreamSource {
@@ -38,155 +38,166 @@ function deadlinesFor(
   return startStreamDeadlines({ idleTimeoutMs, maxDurationMs, now, onExpire });
 }
 
+type Outcome = { error: unknown } | { error: undefined };
+
 /**
  * A stream that stops before any finish_reason or [DONE] was cut off: it fails, never ends cleanly.
  * The idle clock runs only while the gateway waits for the upstream (not while a slow consumer has
- * paused it), as the deadlines module expects.
+ * paused it), as the deadlines module expects. One object per open stream with its methods on the
+ * prototype (it is the body's reader too): a closure per step was a dozen more objects alive per
+ * stream, copied again by every young-generation GC while the stream lasts.
  */
-export function readUpstreamStream(options: UpstreamStreamOptions): UpstreamStream {
-  const { body, signal } = options;
-  const deadlines = deadlinesFor(options, (error) => finish(error));
-  const parser = new SseEvents();
-  const pending: StreamEvent[] = [];
-  let sink: StreamSink | undefined;
-  let outcome: { error: unknown } | { error: undefined } | undefined;
-  let complete = false;
-  let closed = false;
-  let paused = false;
-  let firstWaiter:
-    | { resolve(event: StreamEvent | undefined): void; reject(error: unknown): void }
-    | undefined;
+class UpstreamStreamReader implements UpstreamStream, PushBodyReader {
+  readonly #body: PushBody;
+  readonly #signal: CallSignal | undefined;
+  readonly #deadlines: StreamDeadlines | undefined;
+  readonly #parser = new SseEvents();
+  readonly #pending: StreamEvent[] = [];
+  #sink: StreamSink | undefined;
+  #outcome: Outcome | undefined;
+  #complete = false;
+  #closed = false;
+  #paused = false;
+  #firstWaiter: { resolve(event: StreamEvent | undefined): void; reject(error: unknown): void } | undefined;
+  readonly #onAbort = () => this.#finish(clientClosedError());
 
-  function cleanUp(): void {
-    deadlines?.dispose();
-    signal?.removeEventListener('abort', onAbort);
+  constructor(options: UpstreamStreamOptions) {
+    this.#body = options.body;
+    this.#signal = options.signal;
+    this.#deadlines = deadlinesFor(options, (error) => this.#finish(error));
+    this.#signal?.addEventListener('abort', this.#onAbort, { once: true });
+    this.#body.read(this);
+    if (this.#outcome === undefined) this.#deadlines?.waiting();
+    if (this.#signal?.aborted) this.#onAbort();
+  }
+
+  // PushBodyReader: the socket's bytes.
+  data(bytes: Buffer): void {
+    this.#deadlines?.received();
+    for (const data of this.#parser.feed(bytes)) if (!this.#handle(data)) return;
+    if (!this.#paused) this.#deadlines?.waiting();
+  }
+
+  end(): void {
+    for (const data of this.#parser.end()) if (!this.#handle(data)) return;
+    this.#finish(this.#complete ? undefined : cutShort());
+  }
+
+  error(error: unknown): void {
+    this.#finish(errorFromThrown(error, false));
+  }
+
+  // UpstreamStream
+  first(): Promise<StreamEvent | undefined> {
+    if (this.#pending.length > 0) return Promise.resolve(this.#pending.shift());
+    const outcome = this.#outcome;
+    if (outcome !== undefined) {
+      return outcome.error === undefined ? Promise.resolve(undefined) : Promise.reject(outcome.error);
+    }
+    return new Promise((resolve, reject) => {
+      this.#firstWaiter = { resolve, reject };
+    });
+  }
+
+  start(target: StreamSink): void {
+    this.#sink = target;
+    while (this.#pending.length > 0 && !this.#closed) {
+      const event = this.#pending.shift();
+      if (event) target.event(event);
+    }
+    if (this.#outcome !== undefined) this.#settle(target);
+    else if (!this.#paused) this.#body.resume();
+  }
+
+  pause(): void {
+    if (this.#paused || this.#outcome !== undefined) return;
+    this.#paused = true;
+    this.#deadlines?.received();
+    this.#body.pause();
+  }
+
+  resume(): void {
+    if (!this.#paused || this.#outcome !== undefined) return;
+    this.#paused = false;
+    this.#deadlines?.waiting();
+    this.#body.resume();
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#outcome === undefined) {
+      this.#outcome = { error: clientClosedError() };
+      this.#cleanUp();
+      this.#body.destroy();
+    }
+  }
+
+  #cleanUp(): void {
+    this.#deadlines?.dispose();
+    this.#signal?.removeEventListener('abort', this.#onAbort);
   }
 
   /** Ends reading once; the sink hears of it when the events before it are delivered. */
-  function finish(error?: unknown): void {
-    if (outcome !== undefined) return;
-    outcome = { error };
-    cleanUp();
-    if (complete && error === undefined) body.drain(DRAIN_LIMIT_BYTES);
-    else body.destroy();
-    if (firstWaiter) {
-      const waiter = firstWaiter;
-      firstWaiter = undefined;
-      if (error === undefined) waiter.resolve(pending.shift());
+  #finish(error?: unknown): void {
+    if (this.#outcome !== undefined) return;
+    this.#outcome = { error };
+    this.#cleanUp();
+    if (this.#complete && error === undefined) this.#body.drain(DRAIN_LIMIT_BYTES);
+    else this.#body.destroy();
+    const waiter = this.#firstWaiter;
+    if (waiter) {
+      this.#firstWaiter = undefined;
+      if (error === undefined) waiter.resolve(this.#pending.shift());
       else waiter.reject(error);
     }
-    if (sink && pending.length === 0) settle(sink);
+    if (this.#sink && this.#pending.length === 0) this.#settle(this.#sink);
   }
 
-  function settle(target: StreamSink): void {
-    if (closed || outcome === undefined) return;
+  #settle(target: StreamSink): void {
+    const outcome = this.#outcome;
+    if (this.#closed || outcome === undefined) return;
     if (outcome.error === undefined) target.end();
     else target.fail(outcome.error);
   }
 
-  function deliver(event: StreamEvent): void {
-    if (sink) {
-      sink.event(event);
+  #deliver(event: StreamEvent): void {
+    if (this.#sink) {
+      this.#sink.event(event);
       return;
     }
-    pending.push(event);
-    if (firstWaiter) {
-      const waiter = firstWaiter;
-      firstWaiter = undefined;
-      waiter.resolve(pending.shift());
+    this.#pending.push(event);
+    const waiter = this.#firstWaiter;
+    if (waiter) {
+      this.#firstWaiter = undefined;
+      waiter.resolve(this.#pending.shift());
     }
     // Nobody reads yet: hold the socket rather than the bytes.
-    if (!paused) body.pause();
+    if (!this.#paused) this.#body.pause();
   }
 
   /** False once reading must stop (the end, a failure, or the consumer closed in its callback). */
-  function handle(data: string): boolean {
+  #handle(data: string): boolean {
     let decoded: ReturnType<typeof decodeChunkEvent>;
     try {
       decoded = decodeChunkEvent(data);
     } catch (error) {
-      finish(error);
+      this.#finish(error);
       return false;
     }
     if (decoded === 'done') {
-      complete = true;
-      finish();
+      this.#complete = true;
+      this.#finish();
       return false;
     }
-    if (!complete) {
-      for (const choice of decoded.choices) if (choice.finish_reason != null) complete = true;
+    if (!this.#complete) {
+      for (const choice of decoded.choices) if (choice.finish_reason != null) this.#complete = true;
     }
-    deliver({ chunk: decoded, text: data });
-    return !closed && outcome === undefined;
+    this.#deliver({ chunk: decoded, text: data });
+    return !this.#closed && this.#outcome === undefined;
   }
+}
 
-  function onData(bytes: Buffer): void {
-    deadlines?.received();
-    for (const data of parser.feed(bytes)) if (!handle(data)) return;
-    if (!paused) deadlines?.waiting();
-  }
-
-  function onEnd(): void {
-    for (const data of parser.end()) if (!handle(data)) return;
-    finish(complete ? undefined : cutShort());
-  }
-
-  function onError(error: unknown): void {
-    finish(errorFromThrown(error, false));
-  }
-
-  function onAbort(): void {
-    finish(clientClosedError());
-  }
-
-  signal?.addEventListener('abort', onAbort, { once: true });
-  body.read({ data: onData, end: onEnd, error: onError });
-  if (outcome === undefined) deadlines?.waiting();
-  if (signal?.aborted) onAbort();
-
-  return {
-    first() {
-      if (pending.length > 0) return Promise.resolve(pending.shift());
-      if (outcome !== undefined) {
-        return outcome.error === undefined ? Promise.resolve(undefined) : Promise.reject(outcome.error);
-      }
-      return new Promise((resolve, reject) => {
-        firstWaiter = { resolve, reject };
-      });
-    },
-
-    start(target) {
-      sink = target;
-      while (pending.length > 0 && !closed) {
-        const event = pending.shift();
-        if (event) target.event(event);
-      }
-      if (outcome !== undefined) settle(target);
-      else if (!paused) body.resume();
-    },
-
-    pause() {
-      if (paused || outcome !== undefined) return;
-      paused = true;
-      deadlines?.received();
-      body.pause();
-    },
-
-    resume() {
-      if (!paused || outcome !== undefined) return;
-      paused = false;
-      deadlines?.waiting();
-      body.resume();
-    },
-
-    close() {
-      if (closed) return;
-      closed = true;
-      if (outcome === undefined) {
-        outcome = { error: clientClosedError() };
-        cleanUp();
-        body.destroy();
-      }
-    },
-  };
+export function readUpstreamStream(options: UpstreamStreamOptions): UpstreamStream {
+  return new UpstreamStreamReader(options);
 }
