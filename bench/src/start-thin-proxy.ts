@@ -7,13 +7,17 @@ export interface ThinProxyProcess {
   url: string;
 }
 
-export async function startThinProxy(upstreamUrl: string, logDir: string): Promise<ThinProxyProcess> {
+export async function startThinProxy(
+  upstreamUrl: string,
+  logDir: string,
+  nodeArgs: readonly string[] = [],
+): Promise<ThinProxyProcess> {
   // The loader only transpiles at start-up; the running proxy is plain JavaScript like the gateway's dist.
   const tsxLoader = import.meta.resolve('tsx');
   const service = await spawnService({
     name: 'thin-proxy',
     command: process.execPath,
-    args: ['--import', tsxLoader, THIN_PROXY_MAIN, '--upstream', upstreamUrl, '--port', '0'],
+    args: [...nodeArgs, '--import', tsxLoader, THIN_PROXY_MAIN, '--upstream', upstreamUrl, '--port', '0'],
     env: { PATH: process.env.PATH ?? '' },
     ready: /thin-proxy listening on (http:\/\/127\.0\.0\.1:\d+)/,
     logDir,
