@@ -132,11 +132,15 @@ export class Flight {
   /** Where the upstream's events arrive: recorded, folded, and passed on to every subscriber. */
   readonly #sink: StreamSink = {
     event: (event) => {
-      if (isUsageChunk(event.chunk)) this.#usageEvents.push(this.#events.length);
+      // Told once per event, for the record and for every subscriber that did not ask for usage.
+      const usage = isUsageChunk(event.chunk);
+      if (usage) this.#usageEvents.push(this.#events.length);
       this.#events.push(event.text);
       this.#assembler.push(event.chunk);
       if (this.#events.length === 1) this.#markOpened?.();
-      for (const subscriber of this.#subscribers) deliver(subscriber, event);
+      for (const subscriber of this.#subscribers) {
+        if (subscriber.includeUsage || !usage) subscriber.sink.event(event);
+      }
     },
     end: () => {
       // Folded once, at the end: the answer JSON subscribers and the cache get.
@@ -246,11 +250,6 @@ export class Flight {
       this.#leave();
     }
   }
-}
-
-function deliver(subscriber: Subscriber, event: StreamEvent): void {
-  if (!subscriber.includeUsage && isUsageChunk(event.chunk)) return;
-  subscriber.sink.event(event);
 }
 
 /** The registry of in-flight calls by cache key; a flight leaves it as soon as it settles. */
