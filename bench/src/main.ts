@@ -29,6 +29,7 @@ async function runBench(plan: BenchPlan, logDir: string): Promise<void> {
   const stack = await startStack(
     {
       proxy: has('a') || has('b') || has('c') || has('d'),
+      floor: has('d'),
       gateway: has('a') || has('b') || has('c') || has('d'),
       gatewayRedis: has('a') || has('c'),
       accountingTwins: plan.accounting && has('a'),

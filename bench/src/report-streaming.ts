@@ -44,6 +44,12 @@ export function streamSection(scenario: StreamScenario): string {
       "streams); × is the thin proxy's of the same repetition. " +
       '**Upstream streams** are the stream requests the simulator received during the window.',
     '',
+    'The **relay floor** (`src/relay-floor.ts`) is the thin proxy plus only the work the answer path ' +
+      "asks of any gateway on a streamed cache miss, with the gateway's own parts: each event parsed, " +
+      'recorded, folded and written as `data: <text>`, the fold serialized and stored at the end; no ' +
+      "framework, policies, logs or metrics. What the gateway costs above it is the gateway's own; what it " +
+      'costs above the thin proxy is what relaying and recording a stream costs at all.',
+    '',
     `Two gateway-only runs at ${shared} streams (cache on): **identical requests**: waves of ${shared} ` +
       `streams sent at once with one body per wave (a new one each wave), which the gateway coalesces into ` +
       `one upstream stream per wave; **cached answer replayed**: one stream primes the cache, then ${shared} ` +
@@ -75,7 +81,9 @@ export function streamSection(scenario: StreamScenario): string {
         `${ms(row.totalP50Us, 1)} / ${ms(row.totalP99Us, 1)}`,
         row.target === 'direct' ? dash : signedMs(row.addedTtfcP50Us),
         row.target === 'direct' ? dash : times(row.totalVsDirect),
-        row.target === 'gateway' ? `${signedMs(row.overProxyTtfcP50Us)} / ${times(row.totalVsProxy)}` : dash,
+        row.target === 'direct' || row.target === 'proxy'
+          ? dash
+          : `${signedMs(row.overProxyTtfcP50Us)} / ${times(row.totalVsProxy)}`,
         cpuCell(row),
         upstreamCell(row),
         row.failed === 0 ? '0' : `⚠ ${count(row.failed)}`,

@@ -1,16 +1,17 @@
-// The processes under test: simulator, thin proxy, gateway (memory cache), gateway (Redis cache) + Redis,
-// and with --accounting the same two gateways again with USAGE_ENABLED=false.
+// The processes under test: simulator, thin proxy, relay floor, gateway (memory cache), gateway (Redis
+// cache) + Redis, and with --accounting the same two gateways again with USAGE_ENABLED=false.
 import { say } from './log.js';
 import { readRssMb } from './proc-rss.js';
 import type { Service } from './spawn-service.js';
 import { type GatewayOptions, startGateway } from './start-gateway.js';
 import { startRedis } from './start-redis.js';
 import { type SimProcess, startSim } from './start-sim.js';
-import { startThinProxy } from './start-thin-proxy.js';
+import { startRelayFloor, startThinProxy } from './start-thin-proxy.js';
 
 export type TargetId =
   | 'direct'
   | 'proxy'
+  | 'floor'
   | 'gateway'
   | 'gateway-redis'
   | 'gateway-no-usage'
@@ -19,6 +20,7 @@ export type TargetId =
 export const TARGET_LABELS: Readonly<Record<TargetId, string>> = {
   direct: 'direct → simulator',
   proxy: 'thin proxy',
+  floor: 'relay floor (thin proxy + relay and record)',
   gateway: 'gateway (memory cache)',
   'gateway-redis': 'gateway (Redis cache)',
   'gateway-no-usage': 'gateway (memory cache), usage off',
@@ -45,6 +47,8 @@ export interface Stack {
 
 export interface StackNeeds {
   proxy: boolean;
+  /** The relay floor, for the stream runs (d). */
+  floor: boolean;
   gateway: boolean;
   gatewayRedis: boolean;
   /** Also the gateways' twins with usage accounting off (issue 15's "within 5%" check). */
@@ -70,6 +74,12 @@ export async function startStack(needs: StackNeeds, logDir: string): Promise<Sta
       services.push(proxy.service);
       urls.set('proxy', proxy.url);
       pids.set('proxy', proxy.service.pid);
+    }
+    if (needs.floor) {
+      const floor = await startRelayFloor(sim.url, logDir);
+      services.push(floor.service);
+      urls.set('floor', floor.url);
+      pids.set('floor', floor.service.pid);
     }
     const addGateway = async (target: TargetId, options: Omit<GatewayOptions, 'upstreamUrl' | 'logDir'>) => {
       const gateway = await startGateway({ ...options, upstreamUrl: sim.url, logDir });

@@ -4,7 +4,7 @@ import type { StreamMode, StreamRow, StreamSample } from '../result-types.js';
 import type { TargetId } from '../stack.js';
 
 /** The targets of the ordinary (`unique`) runs, in table order. */
-export const STREAM_TARGETS: readonly TargetId[] = ['direct', 'proxy', 'gateway'];
+export const STREAM_TARGETS: readonly TargetId[] = ['direct', 'proxy', 'floor', 'gateway'];
 
 /** Gateway-only modes, after the ordinary rows of their concurrency. */
 export const SHARED_MODES: readonly StreamMode[] = ['coalesced', 'replay'];
@@ -53,7 +53,7 @@ export function streamRows(samples: readonly StreamSample[], concurrencies: read
       if (shared.length === 0) continue;
       // The thin proxy has no cache: a shared run is compared with the direct and thin-proxy runs of the
       // ordinary run at its concurrency, in the same repetition.
-      const baselines = ordinary.filter((s) => s.target !== 'gateway');
+      const baselines = ordinary.filter((s) => s.target === 'direct' || s.target === 'proxy');
       rows.push(rowOf([...baselines, ...shared], 'gateway'));
     }
   }
