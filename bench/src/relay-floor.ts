@@ -14,6 +14,14 @@ const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache
 /** Entries kept before the store is emptied (a bench run's unique bodies never hit; only the cost matters). */
 const STORE_LIMIT = 10_000;
 
+/** How the floor treats each event as it passes. */
+export type FloorMode =
+  /** Parsed as it passes (the gateway's design: its decisions rest on the parsed chunk) and folded. */
+  | 'parse-each'
+  /** Only recorded and relayed; every event is parsed and folded at the end. A bound for a design whose
+   * per-event decisions (the usage chunk, the finish, an error chunk) took no parse at all. */
+  | 'parse-at-end';
+
 /**
  * One upstream stream relayed the way the issue's design asks, with the gateway's own parts: each SSE
  * event parsed (the decisions: finish, usage, an error chunk), recorded, folded, and written as
@@ -24,16 +32,21 @@ class FloorRelay implements Dispatcher.DispatchHandler {
   readonly #res: ServerResponse;
   readonly #store: Map<string, unknown>;
   readonly #key: string;
+  readonly #atEnd: boolean;
   readonly #sse = new SseEvents();
   readonly #assembler = new ChunkAssembler();
   readonly #events: string[] = [];
   #done = false;
   #failed = false;
 
-  constructor(res: ServerResponse, store: Map<string, unknown>, key: string) {
+  constructor(
+    res: ServerResponse,
+    { store, key, mode }: { store: Map<string, unknown>; key: string; mode: FloorMode },
+  ) {
     this.#res = res;
     this.#store = store;
     this.#key = key;
+    this.#atEnd = mode === 'parse-at-end';
   }
 
   onConnect(): void {}
@@ -46,6 +59,14 @@ class FloorRelay implements Dispatcher.DispatchHandler {
   onData(chunk: Buffer): boolean {
     for (const data of this.#sse.feed(chunk)) {
       if (this.#done || this.#failed) break;
+      if (this.#atEnd) {
+        if (data === '[DONE]') this.#done = true;
+        else {
+          this.#events.push(data);
+          this.#res.write(`data: ${data}\n\n`);
+        }
+        continue;
+      }
       let decoded: ReturnType<typeof decodeChunkEvent>;
       try {
         decoded = decodeChunkEvent(data);
@@ -68,6 +89,12 @@ class FloorRelay implements Dispatcher.DispatchHandler {
   onComplete(): void {
     if (this.#failed) return;
     this.#res.end('data: [DONE]\n\n');
+    if (this.#atEnd && this.#done) {
+      for (const data of this.#events) {
+        const decoded = decodeChunkEvent(data);
+        if (decoded !== 'done') this.#assembler.push(decoded);
+      }
+    }
     const folded = this.#done ? this.#assembler.result() : undefined;
     if (folded === undefined) return;
     if (this.#store.size >= STORE_LIMIT) this.#store.clear();
@@ -90,7 +117,10 @@ function readBody(req: IncomingMessage, then: (text: string) => void): void {
  * costs above it is the gateway's own (its framework, policies, logs and metrics); what it costs above
  * the thin proxy is what relaying and recording a stream costs at all.
  */
-export function createRelayFloor(upstreamOrigin: string): { server: Server; pool: Pool } {
+export function createRelayFloor(
+  upstreamOrigin: string,
+  mode: FloorMode = 'parse-each',
+): { server: Server; pool: Pool } {
   const pool = new Pool(upstreamOrigin, { pipelining: 1, keepAliveTimeout: 30_000 });
   const store = new Map<string, unknown>();
   const server = createServer({ noDelay: true }, (req, res) => {
@@ -104,7 +134,7 @@ export function createRelayFloor(upstreamOrigin: string): { server: Server; pool
           headers: { 'content-type': 'application/json', authorization: 'Bearer floor' },
           body: text,
         },
-        new FloorRelay(res, store, key),
+        new FloorRelay(res, { store, key, mode }),
       );
     });
   });

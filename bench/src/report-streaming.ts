@@ -48,7 +48,10 @@ export function streamSection(scenario: StreamScenario): string {
       "asks of any gateway on a streamed cache miss, with the gateway's own parts: each event parsed, " +
       'recorded, folded and written as `data: <text>`, the fold serialized and stored at the end; no ' +
       "framework, policies, logs or metrics. What the gateway costs above it is the gateway's own; what it " +
-      'costs above the thin proxy is what relaying and recording a stream costs at all.',
+      'costs above the thin proxy is what relaying and recording a stream costs at all. **Events parsed ' +
+      'at the end** is the same floor with no parse as events pass (each recorded and relayed as text, ' +
+      'all parsed and folded after the last): a bound for a design whose per-event decisions (the usage ' +
+      'chunk, the finish, an error chunk) would cost no parse.',
     '',
     `Two gateway-only runs at ${shared} streams (cache on): **identical requests**: waves of ${shared} ` +
       `streams sent at once with one body per wave (a new one each wave), which the gateway coalesces into ` +

@@ -12,6 +12,7 @@ export type TargetId =
   | 'direct'
   | 'proxy'
   | 'floor'
+  | 'floor-at-end'
   | 'gateway'
   | 'gateway-redis'
   | 'gateway-no-usage'
@@ -21,6 +22,7 @@ export const TARGET_LABELS: Readonly<Record<TargetId, string>> = {
   direct: 'direct → simulator',
   proxy: 'thin proxy',
   floor: 'relay floor (thin proxy + relay and record)',
+  'floor-at-end': 'relay floor, events parsed at the end',
   gateway: 'gateway (memory cache)',
   'gateway-redis': 'gateway (Redis cache)',
   'gateway-no-usage': 'gateway (memory cache), usage off',
@@ -47,7 +49,7 @@ export interface Stack {
 
 export interface StackNeeds {
   proxy: boolean;
-  /** The relay floor, for the stream runs (d). */
+  /** The relay floor in both modes, for the stream runs (d). */
   floor: boolean;
   gateway: boolean;
   gatewayRedis: boolean;
@@ -76,10 +78,15 @@ export async function startStack(needs: StackNeeds, logDir: string): Promise<Sta
       pids.set('proxy', proxy.service.pid);
     }
     if (needs.floor) {
-      const floor = await startRelayFloor(sim.url, logDir);
-      services.push(floor.service);
-      urls.set('floor', floor.url);
-      pids.set('floor', floor.service.pid);
+      for (const [target, mode] of [
+        ['floor', 'parse-each'],
+        ['floor-at-end', 'parse-at-end'],
+      ] as const) {
+        const floor = await startRelayFloor(sim.url, logDir, mode);
+        services.push(floor.service);
+        urls.set(target, floor.url);
+        pids.set(target, floor.service.pid);
+      }
     }
     const addGateway = async (target: TargetId, options: Omit<GatewayOptions, 'upstreamUrl' | 'logDir'>) => {
       const gateway = await startGateway({ ...options, upstreamUrl: sim.url, logDir });

@@ -1,5 +1,6 @@
 // The thin pass-through proxy, or the relay floor, in its own process (thin-proxy-main.ts run through tsx's loader).
 import { THIN_PROXY_MAIN } from './paths.js';
+import type { FloorMode } from './relay-floor.js';
 import { type Service, spawnService } from './spawn-service.js';
 
 export interface ThinProxyProcess {
@@ -16,13 +17,18 @@ export async function startThinProxy(
 }
 
 /** The relay floor (relay-floor.ts): the thin proxy plus what relaying and recording a stream costs. */
-export function startRelayFloor(upstreamUrl: string, logDir: string): Promise<ThinProxyProcess> {
+export function startRelayFloor(
+  upstreamUrl: string,
+  logDir: string,
+  mode: FloorMode = 'parse-each',
+): Promise<ThinProxyProcess> {
+  const eachEvent = mode === 'parse-each';
   return startProxyProcess({
-    name: 'relay-floor',
+    name: eachEvent ? 'relay-floor' : 'relay-floor-parse-at-end',
     upstreamUrl,
     logDir,
     args: [],
-    mainArgs: ['--relay-floor'],
+    mainArgs: eachEvent ? ['--relay-floor'] : ['--relay-floor', '--parse-at-end'],
   });
 }
 

@@ -4,7 +4,7 @@ import type { StreamMode, StreamRow, StreamSample } from '../result-types.js';
 import type { TargetId } from '../stack.js';
 
 /** The targets of the ordinary (`unique`) runs, in table order. */
-export const STREAM_TARGETS: readonly TargetId[] = ['direct', 'proxy', 'floor', 'gateway'];
+export const STREAM_TARGETS: readonly TargetId[] = ['direct', 'proxy', 'floor', 'floor-at-end', 'gateway'];
 
 /** Gateway-only modes, after the ordinary rows of their concurrency. */
 export const SHARED_MODES: readonly StreamMode[] = ['coalesced', 'replay'];
