@@ -7,7 +7,8 @@ import {
   SseEvents,
   serializeAnswer,
 } from '@llm-gateway/core/relay-parts';
-import { type Dispatcher, Pool } from 'undici';
+import type { Dispatcher, Pool } from 'undici';
+import { keepAliveLikeAGateway, upstreamPool } from './thin-proxy.js';
 
 const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' };
 
@@ -90,9 +91,14 @@ class FloorRelay implements Dispatcher.DispatchHandler {
     if (this.#failed) return;
     this.#res.end('data: [DONE]\n\n');
     if (this.#atEnd && this.#done) {
-      for (const data of this.#events) {
-        const decoded = decodeChunkEvent(data);
-        if (decoded !== 'done') this.#assembler.push(decoded);
+      try {
+        for (const data of this.#events) {
+          const decoded = decodeChunkEvent(data);
+          if (decoded !== 'done') this.#assembler.push(decoded);
+        }
+      } catch {
+        // An error chunk or bad JSON: the stream is not an answer, and nothing is stored.
+        return;
       }
     }
     const folded = this.#done ? this.#assembler.result() : undefined;
@@ -121,12 +127,17 @@ export function createRelayFloor(
   upstreamOrigin: string,
   mode: FloorMode = 'parse-each',
 ): { server: Server; pool: Pool } {
-  const pool = new Pool(upstreamOrigin, { pipelining: 1, keepAliveTimeout: 30_000 });
+  const pool = upstreamPool(upstreamOrigin);
   const store = new Map<string, unknown>();
   const server = createServer({ noDelay: true }, (req, res) => {
     readBody(req, (text) => {
-      const body = JSON.parse(text) as Record<string, unknown> & { model: string };
-      const key = cacheKey(body, 'floor:');
+      let key: string;
+      try {
+        key = cacheKey(JSON.parse(text) as Record<string, unknown> & { model: string }, 'floor:');
+      } catch {
+        res.writeHead(400).end();
+        return;
+      }
       pool.dispatch(
         {
           path: req.url ?? '/',
@@ -138,8 +149,6 @@ export function createRelayFloor(
       );
     });
   });
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 60_000;
-  server.requestTimeout = 0;
+  keepAliveLikeAGateway(server);
   return { server, pool };
 }

@@ -24,13 +24,24 @@ function forwardable(headers: IncomingHttpHeaders | Record<string, string | stri
   return out;
 }
 
+/** The upstream pool both bench proxies use: keep-alive, no connection cap (like Node's global fetch dispatcher). */
+export function upstreamPool(upstreamOrigin: string): Pool {
+  return new Pool(upstreamOrigin, { pipelining: 1, keepAliveTimeout: 30_000 });
+}
+
+/** Server timeouts of a proxy in front of long streams: idle keep-alive 65 s, no request timeout. */
+export function keepAliveLikeAGateway(server: Server): void {
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 60_000;
+  server.requestTimeout = 0;
+}
+
 /**
  * Creates (does not start) the proxy. It is the practical floor for any Node proxy: whatever the gateway
  * costs above it is the gateway's own work, not Node's HTTP stack.
  */
 export function createThinProxy(upstreamOrigin: string): { server: Server; pool: Pool } {
-  // One keep-alive pool to the single upstream; no connection cap, like Node's global fetch dispatcher.
-  const pool = new Pool(upstreamOrigin, { pipelining: 1, keepAliveTimeout: 30_000 });
+  const pool = upstreamPool(upstreamOrigin);
   const server = createServer({ noDelay: true }, (req, res) => {
     const ac = new AbortController();
     // A client that leaves mid-stream must free the upstream connection too.
@@ -64,8 +75,6 @@ export function createThinProxy(upstreamOrigin: string): { server: Server; pool:
       },
     );
   });
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 60_000;
-  server.requestTimeout = 0;
+  keepAliveLikeAGateway(server);
   return { server, pool };
 }
