@@ -112,6 +112,9 @@ export interface StreamRow {
   totalVsDirect: number;
   overProxyTtfcP50Us: number;
   totalVsProxy: number;
+  /** TTFC p50 over the relay floor's and total time over its, per repetition (NaN where no floor ran). */
+  overFloorTtfcP50Us: number;
+  totalVsFloor: number;
   cpuPerChunkUs: number;
   /** CPU per chunk over the thin proxy's (per repetition). */
   cpuPerChunkVsProxy: number;

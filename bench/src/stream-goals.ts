@@ -56,6 +56,46 @@ function speedGoals(rows: readonly StreamRow[] | undefined, n: number): GoalResu
   ].map((goal) => withFlag(goal, flag));
 }
 
+/**
+ * Whether the host leaves room for any relay at all: the relay floor (thin proxy + relaying and
+ * recording each event, nothing else) against the same two latency limits. When the floor itself
+ * misses one, no gateway that relays and records can meet it in that run; the line also gives the
+ * gateway's own distance from the floor.
+ */
+function floorPremise(rows: readonly StreamRow[] | undefined, n: number): GoalResult[] {
+  const limits = STREAM_LIMITS.get(n);
+  if (limits === undefined) return [];
+  const find = (target: StreamRow['target']) =>
+    rows?.find((r) => r.target === target && r.mode === 'unique' && r.concurrency === n);
+  const floor = find('floor');
+  const gateway = find('gateway');
+  const goal =
+    `${n} streams: the relay floor itself within those two latency limits ` +
+    '(the host leaves room for a relay that records)';
+  if (!floor || !gateway) return [notRun(scenario, goal)];
+  const withinTtfc = check(floor.overProxyTtfcP50Us, (v) => v <= limits.overProxyTtfcUs);
+  const withinTotal = check(floor.totalVsProxy, (v) => v <= limits.totalVsProxy);
+  const met =
+    withinTtfc === 'n/a' || withinTotal === 'n/a'
+      ? 'n/a'
+      : withinTtfc === 'yes' && withinTotal === 'yes'
+        ? 'yes'
+        : 'no';
+  return [
+    withFlag(
+      {
+        scenario,
+        goal,
+        measured:
+          `floor ${signedMs(floor.overProxyTtfcP50Us)} over the proxy, total ${times(floor.totalVsProxy)}; ` +
+          `the gateway over the floor ${signedMs(gateway.overFloorTtfcP50Us)}, total ${times(gateway.totalVsFloor)}`,
+        met,
+      },
+      failedFlag([floor]),
+    ),
+  ];
+}
+
 /** What the coalesced and replay runs assume; numbers measured without it would mean something else. */
 function premiseGoal(rows: readonly StreamRow[] | undefined, mode: Exclude<StreamMode, 'unique'>) {
   const row = rows?.find((r) => r.target === 'gateway' && r.mode === mode);
@@ -83,7 +123,7 @@ function premiseGoal(rows: readonly StreamRow[] | undefined, mode: Exclude<Strea
 
 export function streamGoals(rows: readonly StreamRow[] | undefined, concurrency: readonly number[]) {
   return [
-    ...concurrency.flatMap((n) => speedGoals(rows, n)),
+    ...concurrency.flatMap((n) => [...speedGoals(rows, n), ...floorPremise(rows, n)]),
     premiseGoal(rows, 'coalesced'),
     premiseGoal(rows, 'replay'),
   ];

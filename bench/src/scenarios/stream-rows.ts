@@ -30,6 +30,8 @@ function rowOf(at: readonly StreamSample[], target: TargetId): StreamRow {
     totalVsDirect: vs('direct', (s) => s.totalUs.p50, ratio),
     overProxyTtfcP50Us: vs('proxy', (s) => s.ttfcUs.p50, difference),
     totalVsProxy: vs('proxy', (s) => s.totalUs.p50, ratio),
+    overFloorTtfcP50Us: vs('floor', (s) => s.ttfcUs.p50, difference),
+    totalVsFloor: vs('floor', (s) => s.totalUs.p50, ratio),
     cpuPerChunkUs: medianOf(at, target, (s) => s.cpuPerChunkUs),
     cpuPerChunkVsProxy: vs('proxy', (s) => s.cpuPerChunkUs, ratio),
     chunks: sum((s) => s.chunks),
