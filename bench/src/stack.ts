@@ -82,7 +82,7 @@ export async function startStack(needs: StackNeeds, logDir: string): Promise<Sta
         ['floor', 'parse-each'],
         ['floor-at-end', 'parse-at-end'],
       ] as const) {
-        const floor = await startRelayFloor(sim.url, logDir, mode);
+        const floor = await startRelayFloor(sim.url, logDir, { mode });
         services.push(floor.service);
         urls.set(target, floor.url);
         pids.set(target, floor.service.pid);

@@ -20,14 +20,14 @@ export async function startThinProxy(
 export function startRelayFloor(
   upstreamUrl: string,
   logDir: string,
-  mode: FloorMode = 'parse-each',
+  { mode = 'parse-each', nodeArgs = [] }: { mode?: FloorMode; nodeArgs?: readonly string[] } = {},
 ): Promise<ThinProxyProcess> {
   const eachEvent = mode === 'parse-each';
   return startProxyProcess({
     name: eachEvent ? 'relay-floor' : 'relay-floor-parse-at-end',
     upstreamUrl,
     logDir,
-    args: [],
+    args: nodeArgs,
     mainArgs: eachEvent ? ['--relay-floor'] : ['--relay-floor', '--parse-at-end'],
   });
 }
