@@ -17,11 +17,16 @@ const failedFlag = (rows: ReadonlyArray<StreamRow | undefined>): string | undefi
   return failed > 0 ? `${count(failed)} failed streams` : undefined;
 };
 
+/** The ordinary (`unique`) run's row of a target at `n` streams. */
+const ordinaryRow =
+  (rows: readonly StreamRow[] | undefined, n: number) =>
+  (target: StreamRow['target']): StreamRow | undefined =>
+    rows?.find((r) => r.target === target && r.mode === 'unique' && r.concurrency === n);
+
 function speedGoals(rows: readonly StreamRow[] | undefined, n: number): GoalResult[] {
   const limits = STREAM_LIMITS.get(n);
   if (limits === undefined) return [];
-  const find = (target: StreamRow['target']) =>
-    rows?.find((r) => r.target === target && r.mode === 'unique' && r.concurrency === n);
+  const find = ordinaryRow(rows, n);
   const gateway = find('gateway');
   const proxy = find('proxy');
   const goals = [
@@ -65,8 +70,7 @@ function speedGoals(rows: readonly StreamRow[] | undefined, n: number): GoalResu
 function floorPremise(rows: readonly StreamRow[] | undefined, n: number): GoalResult[] {
   const limits = STREAM_LIMITS.get(n);
   if (limits === undefined) return [];
-  const find = (target: StreamRow['target']) =>
-    rows?.find((r) => r.target === target && r.mode === 'unique' && r.concurrency === n);
+  const find = ordinaryRow(rows, n);
   const floor = find('floor');
   const gateway = find('gateway');
   const goal =
