@@ -1,6 +1,7 @@
 // Loaded with `--import` into a target process by loop-delay.ts: its event-loop delay, read by signal.
-// Each SIGUSR2 writes the histogram since the last one to <tmpdir>/llm-gateway-loop-delay-<pid>.json
-// and starts a new one (SIGUSR1 is Node's inspector signal). Plain JavaScript: the gateway runs as built.
+// Each SIGUSR2 writes the histogram since the last one to <out>/loop-delay-<pid>.json, <out> from the
+// import URL's `?out=` (the child's environment is not the bench's, so its tmpdir may differ), and starts a
+// new one (SIGUSR1 is Node's inspector signal). Plain JavaScript: the gateway runs as built.
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 const histogram = monitorEventLoopDelay({ resolution: 5 });
 histogram.enable();
 const ms = (ns) => ns / 1e6;
+const out = new URL(import.meta.url).searchParams.get('out') ?? tmpdir();
 
 process.on('SIGUSR2', () => {
   const reading = {
@@ -19,5 +21,5 @@ process.on('SIGUSR2', () => {
     meanMs: ms(histogram.mean),
   };
   histogram.reset();
-  writeFileSync(join(tmpdir(), `llm-gateway-loop-delay-${process.pid}.json`), JSON.stringify(reading));
+  writeFileSync(join(out, `loop-delay-${process.pid}.json`), JSON.stringify(reading));
 });

@@ -4,7 +4,6 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { uniqueChatBody } from '../chat-bodies.js';
 import { installExitHooks, stopAllChildren } from '../child-registry.js';
@@ -18,7 +17,6 @@ import { SIM_DEFAULTS, startSim } from '../start-sim.js';
 import { startRelayFloor, startThinProxy } from '../start-thin-proxy.js';
 import { runStreamLoad } from '../stream-load.js';
 
-const PRELOAD = fileURLToPath(new URL('./loop-delay-preload.mjs', import.meta.url));
 const WINDOW_MS = 4_000;
 
 interface LoopDelay {
@@ -29,9 +27,13 @@ interface LoopDelay {
   meanMs: number;
 }
 
+/** The preload, told where to write its readings (the child's tmpdir need not be ours). */
+const preloadUrl = (out: string): string =>
+  `${new URL('./loop-delay-preload.mjs', import.meta.url).href}?out=${encodeURIComponent(out)}`;
+
 /** The histogram since the previous call (the preload writes it on SIGUSR2 and starts a new one). */
-async function loopDelay(pid: number): Promise<LoopDelay> {
-  const file = join(tmpdir(), `llm-gateway-loop-delay-${pid}.json`);
+async function loopDelay(pid: number, out: string): Promise<LoopDelay> {
+  const file = join(out, `loop-delay-${pid}.json`);
   rmSync(file, { force: true });
   process.kill(pid, 'SIGUSR2');
   for (let waited = 0; waited < 5_000; waited += 50) {
@@ -68,7 +70,7 @@ async function main(): Promise<void> {
   try {
     const sim = await startSim(logDir);
     await sim.configure({ ...SIM_DEFAULTS, chunks: 30, chunkDelayMs: 10 });
-    const nodeArgs = ['--import', PRELOAD];
+    const nodeArgs = ['--import', preloadUrl(logDir)];
     const proxy = await startThinProxy(sim.url, logDir, nodeArgs);
     const floor = await startRelayFloor(sim.url, logDir, { nodeArgs });
     const gateway = await startGateway({ name: 'gateway', upstreamUrl: sim.url, logDir, nodeArgs });
@@ -87,7 +89,7 @@ async function main(): Promise<void> {
           durationMs: WINDOW_MS,
           body: () => uniqueChatBody(true),
           onWindowStart: async () => {
-            await loopDelay(target.pid);
+            await loopDelay(target.pid, logDir);
             cpuBefore = readCpuSeconds(target.pid);
           },
         });
@@ -97,7 +99,7 @@ async function main(): Promise<void> {
           totalMs: run.totalUs.p50 / 1000,
           cpuPerChunkUs: (cpuSeconds * 1e6) / run.chunks,
           cores: cpuSeconds / run.windowS,
-          delay: await loopDelay(target.pid),
+          delay: await loopDelay(target.pid, logDir),
         };
         rows.set(target.name, [...(rows.get(target.name) ?? []), row]);
         say(
