@@ -141,7 +141,9 @@ describe('stream: true', () => {
   });
 
   it('flushes each chunk as it is produced, pacing them by chunkDelayMs', async () => {
-    const sim = await startSim({ reply: { content: 'one two three', chunks: 3, chunkDelayMs: 60 } });
+    // Gaps long enough that a busy machine (CI runs the packages' tests in parallel) reading the first
+    // events up to 75 ms late still passes, while a sim that buffered to the end fails by the whole stream.
+    const sim = await startSim({ reply: { content: 'one two three', chunks: 3, chunkDelayMs: 150 } });
     const started = performance.now();
     const res = await postChat(sim, chatBody({ stream: true }));
     const first = await readBody(res, (text) => eventCount(text) >= 2);
@@ -150,9 +152,9 @@ describe('stream: true', () => {
     const rest = await readBody(res);
     const totalAt = performance.now() - started;
     expect(rest.done).toBe(true);
-    // Four gaps (role → 3 pieces → finish) of 60 ms; the first piece arrived long before the end.
-    expect(totalAt).toBeGreaterThanOrEqual(220);
-    expect(totalAt - firstAt).toBeGreaterThanOrEqual(150);
+    // Four gaps (role → 3 pieces → finish) of 150 ms; the first piece arrived long before the end.
+    expect(totalAt).toBeGreaterThanOrEqual(550);
+    expect(totalAt - firstAt).toBeGreaterThanOrEqual(375);
     const chunks = sseJson(first.text + rest.text) as unknown as Chunk[];
     expect(streamedContent(chunks as unknown as Array<Record<string, unknown>>)).toBe('one two three');
   });
